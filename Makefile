@@ -1,0 +1,93 @@
+# smtpsend: a sendmail-compatible mail submission client.
+.POSIX:
+
+include config.mk
+
+SRC = src/addr.c src/auth.c src/conf.c src/msg.c src/net.c src/reply.c \
+	src/smtp.c src/tls.c src/util.c src/wire.c
+OBJ = $(SRC:.c=.o)
+UNIT = tests/unit/t_addr tests/unit/t_wire tests/unit/t_msg \
+	tests/unit/t_conf tests/unit/t_reply tests/unit/t_util
+
+all: smtpsend
+
+.c.o:
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -c -o $@ $<
+
+src/addr.o: src/addr.h src/util.h config.mk
+src/auth.o: src/auth.h src/conf.h src/util.h config.mk
+src/conf.o: src/addr.h src/conf.h src/util.h config.mk
+src/main.o: src/addr.h src/conf.h src/msg.h src/smtp.h src/util.h config.mk
+src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
+src/net.o: src/net.h src/tls.h src/util.h config.mk
+src/reply.o: src/net.h src/reply.h src/util.h config.mk
+src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h \
+	src/tls.h src/util.h src/wire.h config.mk
+src/tls.o: src/tls.h src/util.h config.mk
+src/util.o: src/util.h config.mk
+src/wire.o: src/wire.h config.mk
+
+smtpsend: $(OBJ) src/main.o
+	$(CC) $(LDFLAGS) -o $@ src/main.o $(OBJ) $(LDLIBS)
+
+# Unit tests: tests/unit/t_NAME from tests/unit/t_NAME.c and the objects.
+.c:
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc $(LDFLAGS) -o $@ \
+		$< $(OBJ) $(LDLIBS)
+
+$(UNIT): $(OBJ) tests/unit/unit.h
+
+check: smtpsend $(UNIT)
+	tests/run
+
+# The same tests with AddressSanitizer and UndefinedBehaviorSanitizer.
+check-sanitize:
+	$(MAKE) clean
+	$(MAKE) CFLAGS='$(CFLAGS) $(SANITIZE_FLAGS)' \
+		LDFLAGS='$(LDFLAGS) $(SANITIZE_FLAGS)' check
+	$(MAKE) clean
+
+# A throwaway relay on 127.0.0.1 with STARTTLS and AUTH receives a message.
+demo: smtpsend
+	tests/demo
+
+bench: smtpsend
+	tests/bench/run
+
+install: smtpsend
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
+		$(DESTDIR)$(MANPREFIX)/man5
+	cp -f smtpsend $(DESTDIR)$(PREFIX)/bin/smtpsend
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/smtpsend
+	cp -f man/smtpsend.1 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1
+	cp -f man/sendmail.ini.5 $(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5
+	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1 \
+		$(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5
+	if [ "$(SENDMAIL_LINKS)" = yes ]; then \
+		mkdir -p $(DESTDIR)$(PREFIX)/sbin; \
+		ln -sf ../bin/smtpsend $(DESTDIR)$(PREFIX)/sbin/sendmail; \
+		ln -sf smtpsend $(DESTDIR)$(PREFIX)/bin/mailq; \
+		ln -sf smtpsend $(DESTDIR)$(PREFIX)/bin/newaliases; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/smtpsend \
+		$(DESTDIR)$(MANPREFIX)/man1/smtpsend.1 \
+		$(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5
+	if [ "$(SENDMAIL_LINKS)" = yes ]; then \
+		rm -f $(DESTDIR)$(PREFIX)/sbin/sendmail \
+			$(DESTDIR)$(PREFIX)/bin/mailq \
+			$(DESTDIR)$(PREFIX)/bin/newaliases; \
+	fi
+
+clean:
+	rm -f smtpsend src/*.o $(UNIT)
+
+dist: clean
+	mkdir -p smtpsend-$(VERSION)
+	cp -R Makefile config.mk README sendmail.ini.example src man tests \
+		smtpsend-$(VERSION)
+	tar -cf - smtpsend-$(VERSION) | gzip > smtpsend-$(VERSION).tar.gz
+	rm -rf smtpsend-$(VERSION)
+
+.PHONY: all check check-sanitize demo bench install uninstall clean dist

@@ -1,0 +1,25 @@
+# smtpsend build settings: edit here, not in the Makefile.
+
+VERSION = 0.1
+
+PREFIX = /usr/local
+MANPREFIX = $(PREFIX)/share/man
+SYSCONFDIR = /etc
+
+# Install sendmail, mailq and newaliases links to smtpsend under
+# $(PREFIX)/sbin and $(PREFIX)/bin: make install SENDMAIL_LINKS=yes
+SENDMAIL_LINKS = no
+
+PKG_CONFIG = pkg-config
+DEPS_CFLAGS = `$(PKG_CONFIG) --cflags gnutls inih`
+DEPS_LIBS = `$(PKG_CONFIG) --libs gnutls inih`
+
+CPPFLAGS = -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\"
+CFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+LDFLAGS =
+LDLIBS = $(DEPS_LIBS)
+
+# Flags for the sanitizer build (make check-sanitize).
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+CC = cc

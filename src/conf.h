@@ -1,0 +1,52 @@
+/* conf.h: sendmail.ini, read with libinih: accounts and their settings. */
+
+enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_NONE };
+enum auth_mode { AUTH_OFF, AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN };
+
+/* Phase timeouts in seconds; RFC 5321 4.5.3.2 values by default. */
+struct timeouts {
+	int connect, greeting, command, data_init, data_block, data_end;
+};
+
+struct account {
+	char *name;
+	char *host;
+	char *port;
+	enum tls_mode tls;
+	char *tls_trust_file;	/* NULL: the system trust store */
+	char *tls_server_name;	/* NULL: host */
+	char *tls_priorities;	/* NULL: GnuTLS defaults */
+	enum auth_mode auth;
+	char *user;
+	char *password;
+	char *password_file;
+	char *password_command;
+	int plaintext_auth_loopback;
+	char *from;
+	char *ehlo_name;
+	int pipelining;
+	int chunking;
+	struct timeouts timeout;
+	const char *file;	/* where the account was read from */
+};
+
+struct config;
+
+/* The file to read when -C is not given. */
+const char *conf_default_path(void);
+
+/* Reads and checks a whole file; dies with FAIL_CONFIG naming file:line. */
+struct config *conf_read(const char *path);
+
+/*
+ * The account to use: the one named, else the first whose from matches
+ * the envelope sender, else the default. Dies with FAIL_CONFIG when there is
+ * none or it is incomplete.
+ */
+struct account *conf_account(struct config *, const char *name,
+    const char *sender);
+
+/* The password from password, password_file or password_command. */
+char *conf_password(const struct account *);
+
+void conf_free(struct config *);

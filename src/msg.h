@@ -1,0 +1,71 @@
+/* msg.h: the message from stdin: header checks, -t, rewriting, the body. */
+
+#include <stddef.h>
+#include <time.h>
+
+
+struct addrlist;
+
+struct field {
+	size_t off, len;	/* the whole field in message.hdr, CRLF ends */
+	size_t namelen;
+	int removed;
+};
+
+struct message {
+	int fd;
+	int stop_at_dot;	/* without -i a "." line ends the message */
+
+	char *buf;		/* read-ahead: the header, then the body */
+	size_t cap, len, off;
+	int eof;
+
+	struct buf hdr;		/* the header fields, CRLF line ends */
+	struct field *fields;
+	size_t nfields, fieldcap;
+	struct buf out;		/* the header as sent, after msg_rewrite() */
+	int has_body;		/* a blank line or body follows the header */
+	int ended;		/* a "." line ended the message in the header */
+	int out_sent;
+
+	long long size;		/* estimated size for SIZE=, or -1 */
+	int eight_bit;		/* 1: has 8-bit bytes, 0: 7-bit, -1: unknown */
+};
+
+#define MSG_MAX_HEADER (1024 * 1024)
+
+void msg_open(struct message *, int fd, int stop_at_dot);
+
+/* Reads and checks the header; dies with FAIL_DATA or FAIL_IO. */
+void msg_read_header(struct message *);
+
+/* -t: the recipients named by To/Cc/Bcc, or by the newest Resent- block. */
+void msg_recipients(struct message *, struct addrlist *);
+
+struct rewrite {
+	const char *from_addr;	/* for a missing From: */
+	const char *from_name;	/* -F, or NULL */
+	const char *id_domain;	/* right side of a generated Message-ID */
+	time_t now;
+};
+
+/* Drops Bcc and Resent-Bcc; adds From, Date and Message-ID when missing. */
+void msg_rewrite(struct message *, const struct rewrite *);
+
+/* The header field named name (case-insensitive) or NULL; value is after ':'. */
+const char *msg_field(const struct message *, const char *name, size_t *len);
+
+/* Sets size and eight_bit as far as known before sending. */
+void msg_estimate(struct message *);
+
+/*
+ * The message as sent, piece by piece: the rewritten header, then the body
+ * as read. Sets *data and returns its length; 0 at the end. Dies on a
+ * read error.
+ */
+size_t msg_next(struct message *, const char **data);
+
+void msg_free(struct message *);
+
+/* Encodes a display name for a header: atom, quoted string or RFC 2047. */
+void msg_encode_name(struct buf *, const char *name);

@@ -1,0 +1,348 @@
+/*
+ * net.c: the connection. Commands are collected in one output buffer and
+ * written with one flush just before a reply is awaited, never one write
+ * per line; with TCP_NODELAY that flush goes out at once instead of
+ * waiting for a delayed ACK (Nagle). Every wait has a deadline.
+ */
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "tls.h"
+#include "util.h"
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits for fd to be ready; 1 ready, 0 timed out, -1 error. */
+static int
+wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	long long left;
+	int r;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left < 0)
+			left = 0;
+		r = poll(&pfd, 1, (int)left);
+		if (r >= 0 || errno != EINTR)
+			return r > 0 ? 1 : r;
+	}
+}
+
+static int
+is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		const unsigned char *a = in6->sin6_addr.s6_addr;
+
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && a[12] == 127;
+	}
+	return 0;
+}
+
+static int
+try_connect(struct conn *c, const struct addrinfo *ai, const char *host,
+    const char *port, int timeout)
+{
+	int fd, err = 0, one = 1;
+	socklen_t len = sizeof(err);
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd == -1) {
+		snprintf(c->err, sizeof(c->err), "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS) {
+			err = errno;
+		} else {
+			int r = wait_fd(fd, POLLOUT, now_ms() + timeout * 1000LL);
+
+			if (r == 0)
+				err = ETIMEDOUT;
+			else if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR,
+			    &err, &len) == -1)
+				err = errno;
+		}
+	}
+	if (err) {
+		snprintf(c->err, sizeof(c->err), "cannot connect to %s port "
+		    "%s: %s", host, port, strerror(err));
+		close(fd);
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->fd = fd;
+	c->loopback = is_loopback(ai->ai_addr);
+	return 0;
+}
+
+int
+conn_open(struct conn *c, const char *host, const char *port, int timeout)
+{
+	struct addrinfo hints, *res, *ai;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->timeout = timeout;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	/* an address needs no resolver at all */
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((r = getaddrinfo(host, port, &hints, &res)) == EAI_NONAME) {
+		hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+		r = getaddrinfo(host, port, &hints, &res);
+	}
+	if (r != 0) {
+		snprintf(c->err, sizeof(c->err), "cannot resolve %s: %s", host,
+		    gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai; ai = ai->ai_next)
+		if (try_connect(c, ai, host, port, timeout) == 0)
+			break;
+	freeaddrinfo(res);
+	if (c->fd == -1)
+		return -1;
+	c->out = xmalloc(NET_OUT_SIZE);
+	return 0;
+}
+
+/* Drives the handshake with the same deadlines as everything else. */
+int
+conn_starttls(struct conn *c, const struct tls_params *p)
+{
+	long long deadline = now_ms() + c->timeout * 1000LL;
+	int r;
+
+	if (!(c->tls = tls_new(c->fd, p, c->err, sizeof(c->err))))
+		return -1;
+	while ((r = tls_handshake(c->tls, c->err, sizeof(c->err))) != 0) {
+		if (r == TLS_ERROR)
+			return -1;
+		r = wait_fd(c->fd, r == TLS_WANT_WRITE ? POLLOUT : POLLIN,
+		    deadline);
+		if (r <= 0) {
+			snprintf(c->err, sizeof(c->err), "TLS handshake %s",
+			    r == 0 ? "timed out" : "failed: poll error");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static ssize_t
+raw_write(struct conn *c, const char *p, size_t n)
+{
+	ssize_t r;
+
+	if (c->tls)
+		return tls_write(c->tls, p, n);
+	r = send(c->fd, p, n, MSG_NOSIGNAL);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return TLS_WANT_WRITE;
+	return r < 0 ? TLS_ERROR : r;
+}
+
+int
+conn_flush(struct conn *c)
+{
+	return conn_flush_from(c, 0);
+}
+
+/* Writes out[from..outlen): lets a chunk's head be put in front of it. */
+int
+conn_flush_from(struct conn *c, size_t from)
+{
+	size_t done = from;
+	long long deadline = now_ms() + c->timeout * 1000LL;
+
+	if (c->failed)
+		return -1;
+	while (done < c->outlen) {
+		ssize_t r = raw_write(c, c->out + done, c->outlen - done);
+
+		if (r > 0) {
+			done += r;
+			deadline = now_ms() + c->timeout * 1000LL;
+			continue;
+		}
+		if (r == TLS_ERROR) {
+			snprintf(c->err, sizeof(c->err), "connection lost "
+			    "while sending: %s", c->tls ? tls_error(c->tls) :
+			    strerror(errno));
+			c->failed = 1;
+			return -1;
+		}
+		r = wait_fd(c->fd, r == TLS_WANT_READ ? POLLIN : POLLOUT,
+		    deadline);
+		if (r <= 0) {
+			snprintf(c->err, sizeof(c->err), "%s while sending",
+			    r == 0 ? "timed out" : "poll error");
+			c->failed = 1;
+			return -1;
+		}
+	}
+	c->outlen = 0;
+	return 0;
+}
+
+char *
+conn_space(struct conn *c, size_t need)
+{
+	if (c->outlen + need > NET_OUT_SIZE)
+		conn_flush(c);
+	if (c->failed)
+		c->outlen = 0;	/* keep going quietly; the next flush fails */
+	return c->out + c->outlen;
+}
+
+void
+conn_commit(struct conn *c, size_t n)
+{
+	c->outlen += n;
+}
+
+void
+conn_put(struct conn *c, const void *p, size_t n)
+{
+	while (n > 0) {
+		size_t chunk = n > NET_OUT_SIZE ? NET_OUT_SIZE : n;
+
+		memcpy(conn_space(c, chunk), p, chunk);
+		conn_commit(c, chunk);
+		p = (const char *)p + chunk;
+		n -= chunk;
+	}
+}
+
+void
+conn_puts(struct conn *c, const char *s)
+{
+	conn_put(c, s, strlen(s));
+}
+
+static ssize_t
+raw_read(struct conn *c, char *p, size_t n)
+{
+	ssize_t r;
+
+	if (c->tls)
+		return tls_read(c->tls, p, n);
+	r = recv(c->fd, p, n, 0);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return TLS_WANT_READ;
+	return r < 0 ? TLS_ERROR : r;
+}
+
+/*
+ * One line from the server into *line, LF excluded (a CR before it is
+ * kept, for the caller to check). Waits at most c->timeout seconds.
+ */
+int
+conn_readline(struct conn *c, char **line, size_t *len, size_t max)
+{
+	long long deadline = now_ms() + c->timeout * 1000LL;
+
+	for (;;) {
+		char *p = c->in + c->inoff, *nl;
+		size_t avail = c->inlen - c->inoff;
+		ssize_t r;
+
+		if ((nl = memchr(p, '\n', avail > max ? max + 1 : avail))) {
+			*line = p;
+			*len = nl - p;
+			c->inoff += nl - p + 1;
+			return 1;
+		}
+		if (avail > max)
+			return NET_LONG;
+		if (c->inoff > 0) {
+			memmove(c->in, p, avail);
+			c->inlen = avail;
+			c->inoff = 0;
+		}
+		r = raw_read(c, c->in + c->inlen, sizeof(c->in) - c->inlen);
+		if (r > 0) {
+			c->inlen += r;
+			continue;
+		}
+		if (r == 0)
+			return NET_EOF;
+		if (r == TLS_ERROR) {
+			snprintf(c->err, sizeof(c->err), "connection lost: %s",
+			    c->tls ? tls_error(c->tls) : strerror(errno));
+			return NET_FAIL;
+		}
+		r = wait_fd(c->fd, r == TLS_WANT_WRITE ? POLLOUT : POLLIN,
+		    deadline);
+		if (r <= 0) {
+			snprintf(c->err, sizeof(c->err), r == 0 ?
+			    "timed out after %d s waiting for the server" :
+			    "poll error", c->timeout);
+			return NET_FAIL;
+		}
+	}
+}
+
+/* Bytes from the server that nobody has read yet, here or in TLS. */
+int
+conn_has_input(struct conn *c)
+{
+	return c->inlen > c->inoff || (c->tls && tls_pending(c->tls) > 0);
+}
+
+/* Is something readable within timeout_ms? Does not consume it. */
+int
+conn_wait_input(struct conn *c, int timeout_ms)
+{
+	if (conn_has_input(c))
+		return 1;
+	return wait_fd(c->fd, POLLIN, now_ms() + timeout_ms) == 1;
+}
+
+void
+conn_close(struct conn *c)
+{
+	tls_free(c->tls);
+	c->tls = NULL;
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	free(c->out);
+	c->out = NULL;
+}

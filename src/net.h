@@ -1,0 +1,40 @@
+/* net.h: the connection to the relay: buffered, with deadlines, TLS. */
+
+#include <stddef.h>
+
+struct tls;
+struct tls_params;
+
+#define NET_OUT_SIZE	(576 * 1024)	/* one flush; holds an encoded read */
+#define NET_IN_SIZE	(16 * 1024)
+
+struct conn {
+	int fd;
+	struct tls *tls;	/* NULL while plaintext */
+	int timeout;		/* seconds for the next wait */
+	int loopback;		/* the peer is a loopback address */
+	char *out;
+	size_t outlen;
+	char in[NET_IN_SIZE];
+	size_t inoff, inlen;
+	int failed;		/* a write failed: err says why */
+	char err[256];		/* what failed, for the caller's message */
+};
+
+/* Results of conn_readline() besides 1 (a line). */
+#define NET_EOF		0
+#define NET_FAIL	(-1)	/* error or timeout, err set */
+#define NET_LONG	(-2)	/* line longer than the limit */
+
+int conn_open(struct conn *, const char *host, const char *port, int timeout);
+int conn_starttls(struct conn *, const struct tls_params *);
+void conn_put(struct conn *, const void *, size_t);
+void conn_puts(struct conn *, const char *);
+char *conn_space(struct conn *, size_t need);
+void conn_commit(struct conn *, size_t);
+int conn_flush(struct conn *);
+int conn_flush_from(struct conn *, size_t from);
+int conn_readline(struct conn *, char **line, size_t *len, size_t max);
+int conn_has_input(struct conn *);
+int conn_wait_input(struct conn *, int timeout_ms);
+void conn_close(struct conn *);

@@ -1,0 +1,972 @@
+/*
+ * smtp.c: the SMTP client (RFC 5321) as one state machine.
+ *
+ * Each state sends its command and handles its reply; set_state() is the
+ * only way to change state, and -v traces every change. With PIPELINING
+ * (RFC 2920) commands are queued on a list of pending replies and answered
+ * in order by collect(): AUTH PLAIN + MAIL + every RCPT + DATA go out as one
+ * flight, the final dot and QUIT as the next. With CHUNKING (RFC 3030) the
+ * message goes out as BDAT chunks in the same flight as the envelope.
+ *
+ * Replies are parsed strictly (reply.c); anything malformed ends the
+ * session as a protocol error.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+#include "conf.h"
+#include "auth.h"
+#include "net.h"
+#include "reply.h"
+#include "smtp.h"
+#include "tls.h"
+#include "wire.h"
+
+#define QUIT_TIMEOUT	2	/* never wait long for the 221 */
+#define BDAT_HEAD	32	/* room for "BDAT <size> LAST\r\n" */
+#define MIN_ROOM	4096	/* encode no less than this into a buffer */
+
+enum state {
+	S_CONNECT, S_TLS, S_GREETING, S_EHLO, S_HELO, S_STARTTLS, S_AUTH,
+	S_READY, S_MAIL, S_RCPT, S_DATA, S_BODY, S_BDAT, S_RSET, S_QUIT,
+	S_CLOSED,
+};
+
+static const char *const state_names[] = {
+	"CONNECT", "TLS", "GREETING", "EHLO", "HELO", "STARTTLS", "AUTH",
+	"READY", "MAIL", "RCPT", "DATA", "BODY", "BDAT", "RSET", "QUIT",
+	"CLOSED",
+};
+
+enum {
+	CAP_PIPELINING = 1 << 0,
+	CAP_STARTTLS = 1 << 1,
+	CAP_8BITMIME = 1 << 2,
+	CAP_SIZE = 1 << 3,
+	CAP_CHUNKING = 1 << 4,
+	CAP_SMTPUTF8 = 1 << 5,
+	CAP_DSN = 1 << 6,
+	CAP_AUTH = 1 << 7,
+};
+
+/* A reply kept for later: code and its text on one line. */
+struct answer {
+	int code;
+	char *text;
+};
+
+/* A command whose reply is still to come. */
+struct pending {
+	enum state cmd;
+	size_t arg;
+	int last;		/* BDAT: the LAST chunk */
+};
+
+struct txn {
+	const struct envelope *env;
+	struct source *src;
+	struct answer auth, mail, data, final, bdat_failed;
+	struct answer *rcpt;
+	size_t accepted, deferred, rejected;
+	struct wire wire;
+	const char *in;		/* source bytes not yet encoded */
+	size_t inlen;
+	int body_done;
+	unsigned long long octets;
+};
+
+struct smtp {
+	enum state state;
+	const struct account *acct;
+	const char *password;
+	struct smtp_result *res;
+	struct conn conn;
+	int connected;
+	int drop;		/* the connection is unusable: no QUIT */
+	unsigned caps;
+	long long size_limit;
+	char *mechs;		/* offered SASL mechanisms, space separated */
+	int auth_deferred;	/* AUTH goes with the first MAIL */
+	struct auth auth;
+	struct reply reply;
+	struct pending *pend;
+	size_t npend, pendcap, pendoff;
+	struct txn t;
+};
+
+static void
+set_state(struct smtp *s, enum state next)
+{
+	if (s->state != next)
+		trace("-- %s -> %s", state_names[s->state], state_names[next]);
+	s->state = next;
+}
+
+/*
+ * Ends the session with a failure. The first failure is the one reported.
+ * drop: the connection can't carry a QUIT (closed, broken, mid-message).
+ */
+static void
+fail(struct smtp *s, enum fail f, int drop, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (drop)
+		s->drop = 1;
+	if (s->res->fail == FAIL_NONE) {
+		s->res->fail = f;
+		va_start(ap, fmt);
+		vsnprintf(s->res->msg, sizeof(s->res->msg), fmt, ap);
+		va_end(ap);
+	}
+	set_state(s, s->drop ? S_CLOSED : S_QUIT);
+}
+
+static int
+failed(const struct smtp *s)
+{
+	return s->res->fail != FAIL_NONE;
+}
+
+static void
+keep(struct answer *a, const struct reply *r)
+{
+	free(a->text);
+	a->code = r->code;
+	a->text = reply_line(r);
+}
+
+static void
+forget(struct answer *a)
+{
+	free(a->text);
+	a->text = NULL;
+	a->code = 0;
+}
+
+static void
+cmd(struct smtp *s, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 2)
+		die(FAIL_OS, "command too long");
+	trace("-> %s", line);
+	memcpy(line + n, "\r\n", 2);
+	conn_put(&s->conn, line, n + 2);
+}
+
+/* A command carrying a secret: traced without it, then wiped. */
+static void
+secret_cmd(struct smtp *s, char *line, const char *shown)
+{
+	trace("-> %s", shown);
+	conn_puts(&s->conn, line);
+	conn_put(&s->conn, "\r\n", 2);
+	wipestr(line);
+	free(line);
+}
+
+static void
+expect(struct smtp *s, enum state cmd, size_t arg, int last)
+{
+	if (s->npend == s->pendcap) {
+		s->pendcap = s->pendcap ? s->pendcap * 2 : 16;
+		s->pend = xrealloc(s->pend, s->pendcap * sizeof(*s->pend));
+	}
+	s->pend[s->npend].cmd = cmd;
+	s->pend[s->npend].arg = arg;
+	s->pend[s->npend].last = last;
+	s->npend++;
+}
+
+static int
+read_reply(struct smtp *s, int timeout)
+{
+	char why[256];
+	enum fail f;
+
+	s->conn.timeout = timeout;
+	if (reply_read(&s->conn, &s->reply, &f, why, sizeof(why)) == 0)
+		return 0;
+	fail(s, f, 1, "%s", why);
+	return -1;
+}
+
+/* Flushes and reads one reply; 421 means the server is going away. */
+static int
+wait_reply(struct smtp *s, int timeout)
+{
+	if (conn_flush(&s->conn) == -1) {
+		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
+		return -1;
+	}
+	if (read_reply(s, timeout) == -1)
+		return -1;
+	if (s->reply.code == 421) {
+		char *l = reply_line(&s->reply);
+
+		fail(s, FAIL_TEMP, 1, "server closing the connection: %s", l);
+		free(l);
+		return -1;
+	}
+	return 0;
+}
+
+static enum fail
+class_of(int code)
+{
+	return code >= 400 && code < 500 ? FAIL_TEMP : FAIL_PERM;
+}
+
+static void
+greeting(struct smtp *s)
+{
+	char *l;
+
+	if (wait_reply(s, s->acct->timeout.greeting) == -1)
+		return;
+	if (s->reply.code == 220) {
+		set_state(s, S_EHLO);
+		return;
+	}
+	l = reply_line(&s->reply);
+	fail(s, class_of(s->reply.code), 0, "server refused the session: %s",
+	    l);
+	free(l);
+}
+
+static void
+add_mechs(struct smtp *s, const char *p, size_t n)
+{
+	size_t old = s->mechs ? strlen(s->mechs) : 0;
+
+	s->mechs = xrealloc(s->mechs, old + n + 2);
+	if (old)
+		s->mechs[old++] = ' ';
+	memcpy(s->mechs + old, p, n);
+	s->mechs[old + n] = '\0';
+}
+
+/* The EHLO reply: one extension per line after the first. */
+static void
+parse_caps(struct smtp *s)
+{
+	static const struct { const char *name; unsigned cap; } ext[] = {
+		{ "PIPELINING", CAP_PIPELINING }, { "STARTTLS", CAP_STARTTLS },
+		{ "8BITMIME", CAP_8BITMIME }, { "SIZE", CAP_SIZE },
+		{ "CHUNKING", CAP_CHUNKING }, { "SMTPUTF8", CAP_SMTPUTF8 },
+		{ "DSN", CAP_DSN }, { "AUTH", CAP_AUTH },
+	};
+	const char *p = s->reply.text.data;
+
+	s->caps = 0;
+	s->size_limit = 0;
+	free(s->mechs);
+	s->mechs = NULL;
+	p += strcspn(p, "\n");
+	while (*p == '\n') {
+		const char *line = ++p;
+		size_t n = strcspn(line, "\n"), kw = strcspn(line, " =\n");
+
+		p += n;
+		for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+			if (kw != strlen(ext[i].name) ||
+			    strncasecmp(line, ext[i].name, kw))
+				continue;
+			s->caps |= ext[i].cap;
+			if (ext[i].cap == CAP_SIZE && line[kw] == ' ')
+				s->size_limit = strtoll(line + kw + 1, NULL, 10);
+			/* "AUTH mechs" and the old "AUTH=mechs" */
+			if (ext[i].cap == CAP_AUTH && n > kw + 1)
+				add_mechs(s, line + kw + 1, n - kw - 1);
+		}
+	}
+	if (!s->mechs)
+		s->mechs = xstrdup("");
+}
+
+static void
+after_hello(struct smtp *s)
+{
+	const struct account *a = s->acct;
+
+	if (a->tls == TLS_STARTTLS && !s->conn.tls) {
+		if (s->caps & CAP_STARTTLS)
+			set_state(s, S_STARTTLS);
+		else
+			fail(s, FAIL_TEMP, 0, "%s does not offer STARTTLS and "
+			    "tls = starttls: not sending without TLS", a->host);
+		return;
+	}
+	set_state(s, a->auth == AUTH_OFF ? S_READY : S_AUTH);
+}
+
+static void
+ehlo(struct smtp *s)
+{
+	char *l;
+
+	cmd(s, "EHLO %s", s->acct->ehlo_name);
+	if (wait_reply(s, s->acct->timeout.command) == -1)
+		return;
+	if (s->reply.code == 250) {
+		parse_caps(s);
+		after_hello(s);
+		return;
+	}
+	if ((s->reply.code == 500 || s->reply.code == 502) && !s->conn.tls) {
+		set_state(s, S_HELO);
+		return;
+	}
+	l = reply_line(&s->reply);
+	fail(s, class_of(s->reply.code), 0, "EHLO rejected: %s", l);
+	free(l);
+}
+
+static void
+helo(struct smtp *s)
+{
+	char *l;
+
+	cmd(s, "HELO %s", s->acct->ehlo_name);
+	if (wait_reply(s, s->acct->timeout.command) == -1)
+		return;
+	if (s->reply.code == 250) {
+		s->caps = 0;
+		free(s->mechs);
+		s->mechs = xstrdup("");
+		after_hello(s);
+		return;
+	}
+	l = reply_line(&s->reply);
+	fail(s, class_of(s->reply.code), 0, "HELO rejected: %s", l);
+	free(l);
+}
+
+static void
+starttls(struct smtp *s)
+{
+	char *l;
+
+	cmd(s, "STARTTLS");
+	if (wait_reply(s, s->acct->timeout.command) == -1)
+		return;
+	if (s->reply.code != 220) {
+		l = reply_line(&s->reply);
+		fail(s, FAIL_TEMP, 0, "STARTTLS refused: %s", l);
+		free(l);
+		return;
+	}
+	/* anything already here was sent before TLS: an injection attempt */
+	if (conn_has_input(&s->conn)) {
+		fail(s, FAIL_PROTO, 1, "protocol error: server sent data after "
+		    "its STARTTLS reply (response injection); not continuing");
+		return;
+	}
+	set_state(s, S_TLS);
+}
+
+static void
+handshake(struct smtp *s)
+{
+	const struct account *a = s->acct;
+	struct tls_params p = {
+		.server_name = a->tls_server_name ? a->tls_server_name : a->host,
+		.trust_file = a->tls_trust_file,
+		.priorities = a->tls_priorities,
+	};
+	char desc[256];
+
+	s->conn.timeout = a->timeout.command;
+	if (conn_starttls(&s->conn, &p) == -1) {
+		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
+		return;
+	}
+	trace("-- TLS: %s", tls_describe(s->conn.tls, desc, sizeof(desc)));
+	/* what the server said before TLS may have been forged: forget it */
+	s->caps = 0;
+	set_state(s, a->tls == TLS_IMPLICIT ? S_GREETING : S_EHLO);
+}
+
+static void
+send_auth(struct smtp *s)
+{
+	char *line = auth_command(&s->auth);
+	char shown[32];
+
+	snprintf(shown, sizeof(shown), "AUTH %s%s", auth_name(s->auth.mech),
+	    s->auth.mech == AUTH_PLAIN ? " <redacted>" : "");
+	secret_cmd(s, line, shown);
+}
+
+/* The outcome of AUTH; 0 if accepted, else -1 after fail(). */
+static int
+auth_outcome(struct smtp *s, const struct answer *a)
+{
+	if (a->code == 235)
+		return 0;
+	if (a->code >= 400 && a->code < 500)
+		fail(s, FAIL_TEMP, 0, "authentication failed for now: %s", a->text);
+	else
+		fail(s, FAIL_AUTH, 0, "authentication rejected: %s", a->text);
+	return -1;
+}
+
+static void
+authenticate(struct smtp *s)
+{
+	const struct account *a = s->acct;
+	struct answer ans = { 0 };
+
+	if (!(s->caps & CAP_AUTH)) {
+		fail(s, FAIL_PERM, 0, "%s does not offer AUTH", a->host);
+		return;
+	}
+	s->auth.mech = auth_choose(a->auth, s->mechs);
+	if (s->auth.mech == AUTH_OFF) {
+		fail(s, FAIL_PERM, 0, "no usable AUTH mechanism (server offers: "
+		    "%s)", *s->mechs ? s->mechs : "none");
+		return;
+	}
+	if (!s->conn.tls && !(a->plaintext_auth_loopback && s->conn.loopback)) {
+		fail(s, FAIL_CONFIG, 0, "not sending credentials over an "
+		    "unencrypted connection to %s", a->host);
+		return;
+	}
+	s->auth.user = a->user;
+	s->auth.password = s->password;
+	if (auth_one_step(s->auth.mech) && (s->caps & CAP_PIPELINING) &&
+	    a->pipelining) {
+		s->auth_deferred = 1;	/* RFC 4954 4: may go with MAIL */
+		set_state(s, S_READY);
+		return;
+	}
+	send_auth(s);
+	for (;;) {
+		char *resp;
+
+		if (wait_reply(s, a->timeout.command) == -1)
+			return;
+		if (s->reply.code != 334)
+			break;
+		resp = auth_respond(&s->auth, s->reply.text.data,
+		    s->reply.text.len);
+		if (!resp) {
+			cmd(s, "*");	/* cancel: nothing more to say */
+			if (wait_reply(s, a->timeout.command) == -1)
+				return;
+			fail(s, FAIL_PROTO, 0, "protocol error: unexpected AUTH "
+			    "challenge");
+			return;
+		}
+		secret_cmd(s, resp, "<redacted>");
+	}
+	keep(&ans, &s->reply);
+	if (auth_outcome(s, &ans) == 0)
+		set_state(s, S_READY);
+	forget(&ans);
+}
+
+static void
+run(struct smtp *s, enum state until)
+{
+	while (s->state != until && s->state != S_QUIT &&
+	    s->state != S_CLOSED) {
+		switch (s->state) {
+		case S_TLS:		handshake(s); break;
+		case S_GREETING:	greeting(s); break;
+		case S_EHLO:		ehlo(s); break;
+		case S_HELO:		helo(s); break;
+		case S_STARTTLS:	starttls(s); break;
+		case S_AUTH:		authenticate(s); break;
+		default:
+			die(FAIL_OS, "internal error: state %s in session setup",
+			    state_names[s->state]);
+		}
+	}
+}
+
+struct smtp *
+smtp_open(const struct account *a, const char *password,
+    struct smtp_result *res)
+{
+	struct smtp *s = xmalloc(sizeof(*s));
+
+	memset(s, 0, sizeof(*s));
+	memset(res, 0, sizeof(*res));
+	s->acct = a;
+	s->password = password;
+	s->res = res;
+	s->state = S_CONNECT;
+	if (conn_open(&s->conn, a->host, a->port, a->timeout.connect) == -1) {
+		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
+		return s;
+	}
+	s->connected = 1;
+	trace("-- connected to %s port %s", a->host, a->port);
+	set_state(s, a->tls == TLS_IMPLICIT ? S_TLS : S_GREETING);
+	run(s, S_READY);
+	return s;
+}
+
+/* Handles the reply for the oldest pending command. */
+static void
+on_reply(struct smtp *s, const struct pending *p)
+{
+	struct txn *t = &s->t;
+	const struct reply *r = &s->reply;
+
+	switch (p->cmd) {
+	case S_AUTH:
+		keep(&t->auth, r);
+		break;
+	case S_MAIL:
+		keep(&t->mail, r);
+		break;
+	case S_RCPT:
+		keep(&t->rcpt[p->arg], r);
+		if (r->code / 100 == 2)
+			t->accepted++;
+		else if (r->code / 100 == 4)
+			t->deferred++;
+		else
+			t->rejected++;
+		break;
+	case S_DATA:
+		keep(&t->data, r);
+		break;
+	case S_BDAT:
+		if (r->code != 250 && !t->bdat_failed.code)
+			keep(&t->bdat_failed, r);
+		if (p->last)
+			keep(&t->final, r);
+		break;
+	case S_BODY:
+		keep(&t->final, r);
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+timeout_for(const struct smtp *s, const struct pending *p)
+{
+	const struct timeouts *to = &s->acct->timeout;
+
+	switch (p->cmd) {
+	case S_DATA:	return to->data_init;
+	case S_BDAT:	return p->last ? to->data_end : to->data_block;
+	case S_BODY:	return to->data_end;
+	case S_QUIT:	return QUIT_TIMEOUT;
+	default:	return to->command;
+	}
+}
+
+/*
+ * Reads the replies to pending commands, oldest first, up to and including
+ * the one at index upto (or all). Returns -1 after fail().
+ */
+static int
+collect_upto(struct smtp *s, size_t upto)
+{
+	if (conn_flush(&s->conn) == -1) {
+		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
+		return -1;
+	}
+	while (s->pendoff < s->npend && s->pendoff <= upto) {
+		const struct pending *p = &s->pend[s->pendoff++];
+
+		if (p->cmd == S_QUIT) {
+			/* the outcome is known; the 221 is a courtesy */
+			char why[256];
+			enum fail f;
+
+			s->conn.timeout = QUIT_TIMEOUT;
+			reply_read(&s->conn, &s->reply, &f, why, sizeof(why));
+			s->drop = 1;
+			continue;
+		}
+		if (read_reply(s, timeout_for(s, p)) == -1)
+			return -1;
+		if (s->reply.code == 421) {
+			char *l = reply_line(&s->reply);
+
+			fail(s, FAIL_TEMP, 1, "server closing the connection: %s",
+			    l);
+			free(l);
+			return -1;
+		}
+		on_reply(s, p);
+	}
+	return 0;
+}
+
+static int
+collect(struct smtp *s)
+{
+	return collect_upto(s, (size_t)-1);
+}
+
+/* Reads replies that have already arrived, without waiting. */
+static int
+collect_ready(struct smtp *s)
+{
+	while (s->pendoff < s->npend && s->pend[s->pendoff].cmd != S_QUIT &&
+	    conn_wait_input(&s->conn, 0))
+		if (collect_upto(s, s->pendoff) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+send_mail(struct smtp *s)
+{
+	const struct envelope *e = s->t.env;
+	char params[64] = "";
+	size_t n = 0;
+
+	if ((s->caps & CAP_SIZE) && e->size >= 0)
+		n += snprintf(params + n, sizeof(params) - n, " SIZE=%lld",
+		    e->size);
+	if ((s->caps & CAP_8BITMIME) && e->eight_bit != 0)
+		snprintf(params + n, sizeof(params) - n, " BODY=8BITMIME");
+	else if (e->eight_bit == 1)
+		trace("-- note: 8-bit message, server lacks 8BITMIME");
+	cmd(s, "MAIL FROM:<%s>%s", e->from, params);
+	expect(s, S_MAIL, 0, 0);
+}
+
+static void
+send_rcpt(struct smtp *s, size_t i)
+{
+	cmd(s, "RCPT TO:<%s>", s->t.env->rcpt[i]);
+	expect(s, S_RCPT, i, 0);
+}
+
+/* One line per recipient that got the given class of reply. */
+static void
+report_rcpts(struct smtp *s, int class, const char *what, const char *tail)
+{
+	const struct txn *t = &s->t;
+
+	for (size_t i = 0; i < t->env->nrcpt; i++)
+		if (t->rcpt[i].code / 100 == class)
+			warn("RCPT TO:<%s> %s: %s%s", t->env->rcpt[i], what,
+			    t->rcpt[i].text, tail);
+}
+
+/*
+ * After the envelope's replies: go on with the message (0), or end the
+ * transaction (-1 after fail()). Any deferred recipient defers the whole
+ * message, so that a retry reaches nobody twice.
+ */
+static int
+sender_outcome(struct smtp *s, int in_data)
+{
+	struct txn *t = &s->t;
+
+	if (t->auth.code && auth_outcome(s, &t->auth) == -1)
+		return -1;
+	if (t->mail.code / 100 != 2) {
+		fail(s, class_of(t->mail.code), in_data, "MAIL FROM:<%s> "
+		    "rejected: %s", t->env->from, t->mail.text);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+envelope_outcome(struct smtp *s, int in_data)
+{
+	struct txn *t = &s->t;
+
+	if (sender_outcome(s, in_data) == -1)
+		return -1;
+	if (t->deferred) {
+		report_rcpts(s, 4, "deferred",
+		    " (message not sent; try again later)");
+		fail(s, FAIL_TEMP, in_data, "%s", "");
+		return -1;
+	}
+	if (t->accepted == 0) {
+		report_rcpts(s, 5, "rejected", "");
+		s->res->rejected = t->rejected;
+		fail(s, FAIL_RCPT, in_data, "%s", "");
+		return -1;
+	}
+	return 0;
+}
+
+/* The reply to the end of the message decides. */
+static void
+final_outcome(struct smtp *s, const struct answer *a)
+{
+	struct txn *t = &s->t;
+
+	s->res->code = a->code;
+	if (a->code / 100 != 2) {
+		fail(s, class_of(a->code), 0, "message not accepted: %s",
+		    a->text);
+		return;
+	}
+	trace("-- accepted: %s", a->text);
+	if (t->rejected) {
+		report_rcpts(s, 5, "rejected", "");
+		s->res->rejected = t->rejected;
+		s->res->fail = FAIL_RCPT;
+	}
+}
+
+/*
+ * Encodes message bytes into dst until it is nearly full or the message
+ * ends. Returns the number of bytes written.
+ */
+static size_t
+encode_some(struct smtp *s, char *dst, size_t room)
+{
+	struct txn *t = &s->t;
+	size_t used = 0;
+
+	while (!t->body_done && room - used >= MIN_ROOM) {
+		size_t take;
+
+		if (t->inlen == 0) {
+			t->inlen = t->src->next(t->src->ctx, &t->in);
+			if (t->inlen == 0) {
+				used += wire_finish(&t->wire, dst + used);
+				t->body_done = 1;
+				break;
+			}
+		}
+		take = (room - used - 2) / 2;
+		if (take > t->inlen)
+			take = t->inlen;
+		used += wire_encode(&t->wire, t->in, take, dst + used);
+		t->in += take;
+		t->inlen -= take;
+		if (t->wire.ended) {
+			t->body_done = 1;
+			t->inlen = 0;
+		}
+	}
+	t->octets += used;
+	return used;
+}
+
+static void
+send_body(struct smtp *s, int last)
+{
+	struct conn *c = &s->conn;
+
+	wire_init(&s->t.wire, 1, s->t.src->stop_at_dot);
+	while (!s->t.body_done && !c->failed) {
+		char *dst = conn_space(c, MIN_ROOM * 2);
+
+		conn_commit(c, encode_some(s, dst, NET_OUT_SIZE - c->outlen));
+	}
+	trace("-> (message: %llu octets)", s->t.octets);
+	cmd(s, ".");
+	expect(s, S_BODY, 0, 0);
+	if (last && (s->caps & CAP_PIPELINING) && s->acct->pipelining) {
+		cmd(s, "QUIT");
+		expect(s, S_QUIT, 0, 0);
+	}
+}
+
+/*
+ * BDAT: each chunk is encoded in place after room for its command, which
+ * is written just before the chunk once its size is known.
+ */
+static void
+send_chunks(struct smtp *s, int last, size_t last_rcpt)
+{
+	struct conn *c = &s->conn;
+	struct txn *t = &s->t;
+
+	wire_init(&t->wire, 0, t->src->stop_at_dot);
+	while (!failed(s)) {
+		char head[BDAT_HEAD], *data;
+		size_t n;
+		int hl;
+
+		if (conn_flush(c) == -1) {
+			fail(s, FAIL_TEMP, 1, "%s", c->err);
+			return;
+		}
+		data = c->out + BDAT_HEAD;
+		n = encode_some(s, data, NET_OUT_SIZE - BDAT_HEAD);
+		/* several recipients: hold LAST until all have answered */
+		if (t->body_done && t->env->nrcpt > 1 && last_rcpt != (size_t)-1) {
+			if (collect_upto(s, last_rcpt) == -1 ||
+			    envelope_outcome(s, 0) == -1)
+				return;
+			last_rcpt = (size_t)-1;
+		}
+		hl = snprintf(head, sizeof(head), "BDAT %zu%s", n,
+		    t->body_done ? " LAST" : "");
+		trace("-> %s", head);
+		memcpy(head + hl, "\r\n", 2);
+		hl += 2;
+		memcpy(data - hl, head, hl);
+		expect(s, S_BDAT, 0, t->body_done);
+		c->outlen = BDAT_HEAD + n;
+		if (conn_flush_from(c, BDAT_HEAD - hl) == -1) {
+			fail(s, FAIL_TEMP, 1, "%s", c->err);
+			return;
+		}
+		if (t->body_done)
+			break;
+		if (collect_ready(s) == -1)
+			return;
+		if (t->bdat_failed.code || (t->mail.code && t->mail.code / 100 != 2))
+			break;	/* the server has given up on this message */
+	}
+	if (!failed(s) && t->body_done && last && s->acct->pipelining) {
+		cmd(s, "QUIT");
+		expect(s, S_QUIT, 0, 0);
+	}
+}
+
+static void
+txn_free(struct txn *t)
+{
+	forget(&t->auth);
+	forget(&t->mail);
+	forget(&t->data);
+	forget(&t->final);
+	forget(&t->bdat_failed);
+	if (t->rcpt)
+		for (size_t i = 0; i < t->env->nrcpt; i++)
+			forget(&t->rcpt[i]);
+	free(t->rcpt);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Ends the session politely, unless the connection can't carry it. */
+static void
+quit(struct smtp *s)
+{
+	if (s->connected && !s->drop && s->state != S_CLOSED) {
+		if (!(s->caps & CAP_PIPELINING) || !s->acct->pipelining)
+			collect(s);
+		set_state(s, S_QUIT);
+		cmd(s, "QUIT");
+		expect(s, S_QUIT, 0, 0);
+		collect(s);
+	}
+	set_state(s, S_CLOSED);
+}
+
+enum fail
+smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
+    int last, struct smtp_result *res)
+{
+	struct txn *t = &s->t;
+	int pipelining = (s->caps & CAP_PIPELINING) && s->acct->pipelining;
+	int chunking = pipelining && (s->caps & CAP_CHUNKING) &&
+	    s->acct->chunking;
+	size_t i;
+
+	s->res = res;
+	if (s->state != S_READY)
+		return res->fail;
+	s->npend = s->pendoff = 0;
+	memset(t, 0, sizeof(*t));
+	t->env = e;
+	t->src = src;
+	t->rcpt = xmalloc(e->nrcpt * sizeof(*t->rcpt));
+	memset(t->rcpt, 0, e->nrcpt * sizeof(*t->rcpt));
+
+	if ((s->caps & CAP_SIZE) && s->size_limit > 0 && e->size > s->size_limit) {
+		fail(s, FAIL_PERM, 0, "message of %lld octets exceeds the "
+		    "server's limit of %lld", e->size, s->size_limit);
+		goto done;
+	}
+	set_state(s, S_MAIL);
+	if (s->auth_deferred) {
+		s->auth_deferred = 0;
+		send_auth(s);
+		expect(s, S_AUTH, 0, 0);
+	}
+	send_mail(s);
+	if (!pipelining && (collect(s) == -1 || sender_outcome(s, 0) == -1))
+		goto done;
+	set_state(s, S_RCPT);
+	for (i = 0; i < e->nrcpt; i++) {
+		send_rcpt(s, i);
+		if (!pipelining && collect(s) == -1)
+			goto done;
+		if (!pipelining && t->deferred)
+			break;	/* the message waits anyway */
+	}
+	if (chunking) {
+		set_state(s, S_BDAT);
+		send_chunks(s, last, s->npend - 1);
+		if (failed(s) || collect(s) == -1 ||
+		    envelope_outcome(s, 0) == -1)
+			goto done;
+		if (t->bdat_failed.code && !t->final.code)
+			final_outcome(s, &t->bdat_failed);
+		else
+			final_outcome(s, &t->final);
+		goto done;
+	}
+	if (!pipelining && envelope_outcome(s, 0) == -1)
+		goto done;
+	set_state(s, S_DATA);
+	cmd(s, "DATA");
+	expect(s, S_DATA, 0, 0);
+	if (collect(s) == -1)
+		goto done;
+	if (envelope_outcome(s, t->data.code == 354) == -1)
+		goto done;
+	if (t->data.code != 354) {
+		fail(s, class_of(t->data.code), 0, "DATA rejected: %s",
+		    t->data.text);
+		goto done;
+	}
+	set_state(s, S_BODY);
+	send_body(s, last);
+	if (collect(s) == -1)
+		goto done;
+	final_outcome(s, &t->final);
+done:
+	/* a transaction left open by a failure is reset */
+	if (!s->drop && t->mail.code / 100 == 2 && !t->final.code) {
+		set_state(s, S_RSET);
+		cmd(s, "RSET");
+		expect(s, S_RSET, 0, 0);
+	}
+	txn_free(t);
+	if (!s->drop && !last)
+		set_state(s, S_READY);
+	else
+		quit(s);
+	return res->fail;
+}
+
+void
+smtp_close(struct smtp *s)
+{
+	if (!s)
+		return;
+	if (s->state != S_CLOSED)
+		quit(s);
+	conn_close(&s->conn);
+	buf_free(&s->reply.text);
+	free(s->mechs);
+	free(s->pend);
+	free(s);
+}

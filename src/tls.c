@@ -1,0 +1,184 @@
+/*
+ * tls.c: TLS with GnuTLS. Certificates are always verified, against the
+ * system trust store or tls_trust_file, for the configured host name or
+ * address; a failed check fails the handshake (fail closed). The trust
+ * store is loaded only when a session is made, never on plaintext runs.
+ */
+
+#include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tls.h"
+#include "util.h"
+
+struct tls {
+	gnutls_session_t session;
+	gnutls_certificate_credentials_t cred;
+	int last;	/* last GnuTLS error, for tls_error() */
+	int up;		/* handshake done */
+};
+
+static int
+is_address(const char *name)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, name, a) == 1 ||
+	    inet_pton(AF_INET6, name, a) == 1;
+}
+
+struct tls *
+tls_new(int fd, const struct tls_params *p, char *err, size_t errlen)
+{
+	struct tls *t = xmalloc(sizeof(*t));
+	const char *errpos = NULL;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0)
+		goto fail;
+	if (p->trust_file) {
+		r = gnutls_certificate_set_x509_trust_file(t->cred,
+		    p->trust_file, GNUTLS_X509_FMT_PEM);
+		if (r <= 0) {
+			snprintf(err, errlen, "no certificates loaded from "
+			    "tls_trust_file %s%s%s", p->trust_file,
+			    r < 0 ? ": " : "", r < 0 ? gnutls_strerror(r) : "");
+			tls_free(t);
+			return NULL;
+		}
+	} else if ((r = gnutls_certificate_set_x509_system_trust(t->cred)) <= 0) {
+		snprintf(err, errlen, "cannot load the system trust store%s%s",
+		    r < 0 ? ": " : "", r < 0 ? gnutls_strerror(r) : "");
+		tls_free(t);
+		return NULL;
+	}
+	if ((r = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
+		goto fail;
+	if (p->priorities)
+		r = gnutls_priority_set_direct(t->session, p->priorities,
+		    &errpos);
+	else
+		r = gnutls_set_default_priority(t->session);
+	if (r < 0) {
+		snprintf(err, errlen, "tls_priorities: %s%s%s",
+		    gnutls_strerror(r), errpos ? " at " : "",
+		    errpos ? errpos : "");
+		tls_free(t);
+		return NULL;
+	}
+	if ((r = gnutls_credentials_set(t->session, GNUTLS_CRD_CERTIFICATE,
+	    t->cred)) < 0)
+		goto fail;
+	/* SNI carries names only, never addresses (RFC 6066 3) */
+	if (!is_address(p->server_name) && (r = gnutls_server_name_set(
+	    t->session, GNUTLS_NAME_DNS, p->server_name,
+	    strlen(p->server_name))) < 0)
+		goto fail;
+	gnutls_session_set_verify_cert(t->session, p->server_name, 0);
+	gnutls_transport_set_int(t->session, fd);
+	return t;
+fail:
+	snprintf(err, errlen, "TLS setup: %s", gnutls_strerror(r));
+	tls_free(t);
+	return NULL;
+}
+
+int
+tls_handshake(struct tls *t, char *err, size_t errlen)
+{
+	gnutls_datum_t why;
+	unsigned status;
+	int r = gnutls_handshake(t->session);
+
+	if (r == GNUTLS_E_SUCCESS) {
+		t->up = 1;
+		return 0;
+	}
+	if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED ||
+	    !gnutls_error_is_fatal(r))
+		return gnutls_record_get_direction(t->session) ?
+		    TLS_WANT_WRITE : TLS_WANT_READ;
+	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		status = gnutls_session_get_verify_cert_status(t->session);
+		if (gnutls_certificate_verification_status_print(status,
+		    GNUTLS_CRT_X509, &why, 0) == 0) {
+			snprintf(err, errlen, "TLS certificate check failed: %s",
+			    why.data);
+			gnutls_free(why.data);
+			return TLS_ERROR;
+		}
+	}
+	snprintf(err, errlen, "TLS handshake failed: %s", gnutls_strerror(r));
+	return TLS_ERROR;
+}
+
+const char *
+tls_describe(struct tls *t, char *buf, size_t len)
+{
+	char *desc = gnutls_session_get_desc(t->session);
+
+	snprintf(buf, len, "%s", desc ? desc : "?");
+	gnutls_free(desc);
+	return buf;
+}
+
+static ssize_t
+result(struct tls *t, ssize_t r)
+{
+	if (r >= 0)
+		return r;
+	if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
+		return gnutls_record_get_direction(t->session) ?
+		    TLS_WANT_WRITE : TLS_WANT_READ;
+	t->last = r;
+	return TLS_ERROR;
+}
+
+ssize_t
+tls_read(struct tls *t, void *buf, size_t n)
+{
+	ssize_t r = gnutls_record_recv(t->session, buf, n);
+
+	/* a server that closes without close_notify has still closed */
+	if (r == GNUTLS_E_PREMATURE_TERMINATION)
+		return 0;
+	return result(t, r);
+}
+
+ssize_t
+tls_write(struct tls *t, const void *buf, size_t n)
+{
+	return result(t, gnutls_record_send(t->session, buf, n));
+}
+
+size_t
+tls_pending(struct tls *t)
+{
+	return gnutls_record_check_pending(t->session);
+}
+
+const char *
+tls_error(struct tls *t)
+{
+	return gnutls_strerror(t->last);
+}
+
+void
+tls_free(struct tls *t)
+{
+	if (!t)
+		return;
+	if (t->session) {
+		if (t->up)
+			gnutls_bye(t->session, GNUTLS_SHUT_WR);
+		gnutls_deinit(t->session);
+	}
+	if (t->cred)
+		gnutls_certificate_free_credentials(t->cred);
+	free(t);
+}

@@ -1,0 +1,31 @@
+/* tls.h: a GnuTLS client session over a connected non-blocking socket. */
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct tls;
+
+struct tls_params {
+	const char *server_name;	/* checked against the certificate */
+	const char *trust_file;		/* NULL: the system trust store */
+	const char *priorities;		/* NULL: GnuTLS defaults */
+};
+
+/* Results of the stepping calls below, besides byte counts. */
+#define TLS_WANT_READ	(-2)
+#define TLS_WANT_WRITE	(-3)
+#define TLS_ERROR	(-1)
+
+struct tls *tls_new(int fd, const struct tls_params *, char *err, size_t);
+
+/* 0 when done, TLS_WANT_* to be called again, TLS_ERROR with err set. */
+int tls_handshake(struct tls *, char *err, size_t);
+
+/* A description of the session for -v. */
+const char *tls_describe(struct tls *, char *buf, size_t);
+
+ssize_t tls_read(struct tls *, void *, size_t);
+ssize_t tls_write(struct tls *, const void *, size_t);
+size_t tls_pending(struct tls *);
+const char *tls_error(struct tls *);
+void tls_free(struct tls *);

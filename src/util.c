@@ -1,0 +1,279 @@
+/* util.c: failure classes to exit codes, messages, memory and buffers. */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include "util.h"
+
+const char *progname = "smtpsend";
+int verbose;
+
+int
+exit_status(enum fail f)
+{
+	switch (f) {
+	case FAIL_NONE:	return EX_OK;
+	case FAIL_USAGE:	return EX_USAGE;
+	case FAIL_DATA:	return EX_DATAERR;
+	case FAIL_CONFIG:	return EX_CONFIG;
+	case FAIL_TEMP:	return EX_TEMPFAIL;
+	case FAIL_PERM:	return EX_UNAVAILABLE;
+	case FAIL_RCPT:	return EX_NOUSER;
+	case FAIL_AUTH:	return EX_NOPERM;
+	case FAIL_PROTO:	return EX_PROTOCOL;
+	case FAIL_IO:	return EX_IOERR;
+	case FAIL_OS:	return EX_OSERR;
+	}
+	return EX_SOFTWARE;
+}
+
+/* A format ending in ':' gets the current errno text appended. */
+static void
+vmessage(const char *fmt, va_list ap)
+{
+	int saved = errno;
+	size_t n = strlen(fmt);
+
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	if (n > 0 && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(saved));
+	fputc('\n', stderr);
+}
+
+void
+die(enum fail f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap);
+	va_end(ap);
+	exit(exit_status(f));
+}
+
+void
+warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage(fmt, ap);
+	va_end(ap);
+}
+
+void
+trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		die(FAIL_OS, "out of memory");
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	if (!(p = realloc(p, n ? n : 1)))
+		die(FAIL_OS, "out of memory");
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void
+wipe(void *p, size_t n)
+{
+	if (p)
+		explicit_bzero(p, n);
+}
+
+void
+wipestr(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+}
+
+/* Nothing that becomes part of an SMTP command may break the line. */
+int
+has_line_break(const char *s)
+{
+	return strpbrk(s, "\r\n") != NULL;
+}
+
+int
+strcaseprefix(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+buf_addstr(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char small[512], *big;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		die(FAIL_OS, "vsnprintf failed");
+	if ((size_t)n < sizeof(small)) {
+		buf_add(b, small, n);
+		return;
+	}
+	big = xmalloc(n + 1);
+	va_start(ap, fmt);
+	vsnprintf(big, n + 1, fmt, ap);
+	va_end(ap);
+	buf_add(b, big, n);
+	free(big);
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+strlist_add(struct strlist *l, char *s)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = s;
+}
+
+void
+strlist_free(struct strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Writes BASE64_LEN(n) bytes at most, NUL included; returns the length. */
+size_t
+base64_encode(const void *in, size_t n, char *out)
+{
+	const unsigned char *p = in;
+	size_t o = 0;
+
+	for (; n >= 3; p += 3, n -= 3) {
+		out[o++] = b64[p[0] >> 2];
+		out[o++] = b64[(p[0] & 3) << 4 | p[1] >> 4];
+		out[o++] = b64[(p[1] & 15) << 2 | p[2] >> 6];
+		out[o++] = b64[p[2] & 63];
+	}
+	if (n) {
+		out[o++] = b64[p[0] >> 2];
+		out[o++] = b64[(p[0] & 3) << 4 | (n > 1 ? p[1] >> 4 : 0)];
+		out[o++] = n > 1 ? b64[(p[1] & 15) << 2] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Strict: no whitespace, padding required. Returns the length or -1. */
+long
+base64_decode(const char *in, size_t n, unsigned char *out)
+{
+	unsigned int acc = 0;
+	size_t i, pad = 0;
+	long o = 0;
+
+	if (n % 4)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char *c;
+		unsigned int v;
+
+		if (in[i] == '=') {
+			if (i < n - 2 || (i == n - 2 && in[n - 1] != '='))
+				return -1;
+			pad++;
+			v = 0;
+		} else if (in[i] && (c = strchr(b64, in[i])) && !pad) {
+			v = c - b64;
+		} else {
+			return -1;
+		}
+		acc = acc << 6 | v;
+		if (i % 4 == 3) {
+			out[o++] = acc >> 16;
+			if (pad < 2)
+				out[o++] = acc >> 8 & 0xff;
+			if (pad < 1)
+				out[o++] = acc & 0xff;
+			acc = 0;
+		}
+	}
+	return o;
+}

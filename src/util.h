@@ -1,0 +1,65 @@
+/* util.h: failure classes, die/warn, tracing and small helpers. */
+
+#include <stddef.h>
+
+/*
+ * Failure classes used inside smtpsend. exit_status() in util.c is the one
+ * place where they become sysexits(3) codes.
+ */
+enum fail {
+	FAIL_NONE,
+	FAIL_USAGE,	/* bad command line */
+	FAIL_DATA,		/* bad message */
+	FAIL_CONFIG,	/* bad or unsafe configuration */
+	FAIL_TEMP,		/* try again later: 4xx, network, timeout, TLS */
+	FAIL_PERM,		/* 5xx at MAIL, DATA or the final dot */
+	FAIL_RCPT,		/* recipients permanently rejected */
+	FAIL_AUTH,		/* authentication rejected */
+	FAIL_PROTO,	/* the server broke the protocol */
+	FAIL_IO,		/* reading the message failed */
+	FAIL_OS,		/* the system failed us (fork, memory) */
+};
+
+extern const char *progname;
+extern int verbose;
+
+int exit_status(enum fail);
+void die(enum fail, const char *, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+void warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void trace(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+void *xmalloc(size_t);
+void *xrealloc(void *, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+void wipe(void *, size_t);
+void wipestr(char *);
+
+int has_line_break(const char *);
+int strcaseprefix(const char *s, const char *prefix);
+
+/* A growable byte buffer. */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+void buf_add(struct buf *, const void *, size_t);
+void buf_addstr(struct buf *, const char *);
+void buf_printf(struct buf *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *);
+
+/* A growable list of strings. */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+
+void strlist_add(struct strlist *, char *);
+void strlist_free(struct strlist *);
+
+size_t base64_encode(const void *, size_t, char *out);
+#define BASE64_LEN(n) (((n) + 2) / 3 * 4 + 1)
+long base64_decode(const char *, size_t, unsigned char *out);

@@ -1,0 +1,303 @@
+/* t_conf.c: sendmail.ini: accounts, inheritance, values, errors, secrets. */
+
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "conf.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/t_conf.XXXXXX";
+static char path[256];
+
+static const char *
+write_file(const char *name, const char *text, int mode)
+{
+	static char p[256];
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	unlink(p);
+	fp = fopen(p, "w");
+	fputs(text, fp);
+	fclose(fp);
+	chmod(p, mode);
+	return p;
+}
+
+static void
+config(const char *text)
+{
+	snprintf(path, sizeof(path), "%s", write_file("t.ini", text, 0600));
+}
+
+struct pick {
+	const char *account, *sender;
+};
+
+static void
+load(void *arg)
+{
+	struct pick *p = arg;
+	struct config *c = conf_read(path);
+	struct account *a = conf_account(c, p ? p->account : NULL,
+	    p ? p->sender : NULL);
+	char *pw = a->auth != AUTH_OFF ? conf_password(a) : NULL;
+
+	if (pw)
+		wipestr(pw);
+	free(pw);
+	conf_free(c);
+}
+
+/* The config in path must fail with 78 and a message containing want. */
+static void
+bad(const char *name, const char *text, const char *want)
+{
+	char err[1024];
+	int st;
+
+	config(text);
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	err[strcspn(err, "\n")] = '\0';
+	CHECK(st == 78 && strstr(err, want), "%s: exit %d: %s", name, st, err);
+}
+
+static void
+bad_pick(const char *name, const char *account, const char *want)
+{
+	struct pick p = { account, NULL };
+	char err[1024];
+	int st = unit_exit_status(load, &p, err, sizeof(err));
+
+	err[strcspn(err, "\n")] = '\0';
+	CHECK(st == 78 && strstr(err, want), "%s: exit %d: %s", name, st, err);
+}
+
+static struct account *
+pick(struct config **c, const char *text, const char *account,
+    const char *sender)
+{
+	config(text);
+	*c = conf_read(path);
+	return conf_account(*c, account, sender);
+}
+
+static const char two[] =
+    "# comment\n"
+    "; comment\n"
+    "[defaults]\n"
+    "port = 2525\n"
+    "tls = starttls\n"
+    "timeout = 7\n"
+    "default_account = work\n"
+    "\n"
+    "[home]\n"
+    "host = mail.home.example\n"
+    "from = me@home.example\n"
+    "timeout_data_end = 99\n"
+    "\n"
+    "[work]\n"
+    "host = smtp.work.example\n"
+    "port = 587\n"
+    "from = me@work.example\n"
+    "user = me\n"
+    "password = s3cret ; not a comment\n";
+
+int
+main(void)
+{
+	struct config *c;
+	struct account *a;
+	char err[1024], text[8192];
+	int st;
+
+	unit_suite = "conf";
+	if (!mkdtemp(dir))
+		return 1;
+
+	a = pick(&c, two, NULL, NULL);
+	CHECK(!strcmp(a->name, "work"), "default_account picks [work]");
+	CHECK(!strcmp(a->port, "587"), "account port overrides [defaults]");
+	CHECK(a->auth == AUTH_AUTO, "auth is on when a user is set");
+	CHECK(a->timeout.command == 7 && a->timeout.connect == 7,
+	    "timeout sets every phase");
+	{
+		char *pw = conf_password(a);
+
+		CHECK(!strcmp(pw, "s3cret ; not a comment"),
+		    "values are literal: no inline comments (%s)", pw);
+		free(pw);
+	}
+	conf_free(c);
+
+	a = pick(&c, two, "home", NULL);
+	CHECK(!strcmp(a->host, "mail.home.example"), "-a picks an account");
+	CHECK(!strcmp(a->port, "2525"), "port inherited from [defaults]");
+	CHECK(a->auth == AUTH_OFF, "auth is off without a user");
+	CHECK(a->timeout.data_end == 99 && a->timeout.greeting == 7,
+	    "a phase's own timeout wins over timeout");
+	conf_free(c);
+
+	a = pick(&c, two, NULL, "ME@home.example");
+	CHECK(!strcmp(a->name, "home"), "-f picks the account with that from");
+	conf_free(c);
+	a = pick(&c, two, NULL, "other@example.org");
+	CHECK(!strcmp(a->name, "work"), "unmatched -f falls back to default");
+	conf_free(c);
+
+	a = pick(&c, "[x]\nhost = h\n", NULL, NULL);
+	CHECK(!strcmp(a->name, "x"), "a lone account is the default");
+	CHECK(a->tls == TLS_STARTTLS && !strcmp(a->port, "587"),
+	    "starttls on 587 by default");
+	CHECK(a->timeout.connect == 30 && a->timeout.greeting == 300 &&
+	    a->timeout.data_init == 120 && a->timeout.data_block == 180 &&
+	    a->timeout.data_end == 600, "RFC 5321 timeouts by default");
+	CHECK(a->pipelining && a->chunking, "pipelining and chunking on");
+	CHECK(a->ehlo_name && *a->ehlo_name, "ehlo_name from the host name");
+	conf_free(c);
+	a = pick(&c, "[default]\nhost = h\ntls = tls\n[y]\nhost = i\n", NULL,
+	    NULL);
+	CHECK(!strcmp(a->name, "default") && !strcmp(a->port, "465"),
+	    "[default] is the default; tls on 465");
+	conf_free(c);
+	a = pick(&c, "[x]\nhost = 127.0.0.1\ntls = none\nuser = u\n"
+	    "password = p\nplaintext_auth = loopback\n", NULL, NULL);
+	CHECK(!strcmp(a->port, "25") && a->plaintext_auth_loopback,
+	    "tls = none on 25; plaintext_auth = loopback allowed");
+	conf_free(c);
+
+	bad("unknown key", "[a]\nhost = h\nhots = x\n", "t.ini:3: [a] hots: "
+	    "unknown key");
+	bad("bad port", "[a]\nhost = h\nport = 70000\n", ":3: [a] port: not a "
+	    "port number");
+	bad("bad tls", "[a]\nhost = h\ntls = maybe\n", ":3: [a] tls: must be");
+	bad("bad auth", "[a]\nauth = sometimes\n", ":2: [a] auth: must be");
+	bad("bad boolean", "[defaults]\npipelining = perhaps\n",
+	    ":2: [defaults] pipelining: must be on or off");
+	bad("zero timeout", "[a]\ntimeout_command = 0\n", "not a number of "
+	    "seconds");
+	bad("bad from", "[a]\nhost = h\nfrom = a b@x\n", ":3: [a] from:");
+	bad("bad ehlo_name", "[a]\nehlo_name = bad name\n", "not a domain");
+	bad("empty value", "[a]\nhost =\n", ":2: [a] host:");
+	bad("setting outside a section", "host = h\n", ":1: setting outside "
+	    "a section");
+	bad("syntax error", "[a]\nhost = h\njust words\n", ":3: syntax error");
+	bad("default_account in an account", "[a]\ndefault_account = a\n",
+	    "allowed only in [defaults]");
+	bad("key set twice", "[a]\nhost = h\nhost = i\n", ":3: [a] host: set "
+	    "twice");
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "[a]\nhost = ", 11);
+	strcpy(text + 5000, "\n");
+	bad("line too long", text, ":2: line too long");
+	bad("first error is reported", "[a]\nfoo = 1\nbar = 2\n", ":2: [a] foo");
+	bad("no host", "[a]\nport = 25\n", "[a]: no host");
+	bad("auth without user", "[a]\nhost = h\nauth = on\npassword = p\n",
+	    "auth needs a user");
+	bad("auth without password", "[a]\nhost = h\nuser = u\n",
+	    "auth needs password");
+	bad("two password sources", "[a]\nhost = h\nuser = u\npassword = p\n"
+	    "password_command = echo p\n", "only one of");
+	bad("auth in the clear", "[a]\nhost = h\ntls = none\nuser = u\n"
+	    "password = p\n", "in the clear");
+	config("[a]\nhost = h\n[b]\nhost = i\n");
+	bad_pick("no such account", "c", "no account [c]");
+	bad_pick("no default among two", NULL, "no default account");
+	bad("default_account names nothing", "[defaults]\ndefault_account = z\n"
+	    "[a]\nhost = h\n", "default_account names no account");
+
+	/* secrets */
+	config("[a]\nhost = h\nuser = u\npassword = p\n");
+	chmod(path, 0644);
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	CHECK(st == 78 && strstr(err, "accessible by others (mode 644)"),
+	    "password in a world-readable config: %s", err);
+	chmod(path, 0640);
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	CHECK(st == 78 && strstr(err, "mode 640"), "password in a "
+	    "group-readable config: %s", err);
+	chmod(path, 0644);
+	write_file("nopass.ini", "[a]\nhost = h\n", 0644);
+	snprintf(path, sizeof(path), "%s/nopass.ini", dir);
+	c = conf_read(path);
+	CHECK(c != NULL, "a readable config without secrets is fine");
+	conf_free(c);
+	if (geteuid() == 0) {
+		config("[a]\nhost = h\nuser = u\npassword = p\n");
+		if (chown(path, 65534, 65534) == 0) {
+			st = unit_exit_status(load, NULL, err, sizeof(err));
+			CHECK(st == 78 && strstr(err, "owned by uid 65534"),
+			    "password in someone else's config: %s", err);
+		}
+	} else {
+		printf("skip conf: config owned by another user: needs root "
+		    "to chown\n");
+	}
+
+	{
+		char cfg[512], pf[256];
+
+		snprintf(pf, sizeof(pf), "%s", write_file("pass",
+		    "pa ss\nsecond line\n", 0600));
+
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_file = %s\n", pf);
+		config(cfg);
+		st = unit_exit_status(load, NULL, err, sizeof(err));
+		CHECK(st == 0, "password_file read (exit %d)", st);
+		a = pick(&c, cfg, NULL, NULL);
+		{
+			char *pw = conf_password(a);
+
+			CHECK(!strcmp(pw, "pa ss"), "password_file: first line");
+			free(pw);
+		}
+		conf_free(c);
+		chmod(pf, 0604);
+		st = unit_exit_status(load, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "the password file is accessible "
+		    "by others"), "password_file readable by others: %s", err);
+		unlink(pf);
+		st = unit_exit_status(load, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "No such file"),
+		    "missing password_file: %s", err);
+		write_file("pass", "", 0600);
+		st = unit_exit_status(load, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "empty"), "empty password_file: %s",
+		    err);
+	}
+	a = pick(&c, "[a]\nhost = h\nuser = u\npassword_command = printf "
+	    "'cmd pw\\nrest\\n'\n", NULL, NULL);
+	{
+		char *pw = conf_password(a);
+
+		CHECK(!strcmp(pw, "cmd pw"), "password_command: first line (%s)",
+		    pw);
+		free(pw);
+	}
+	conf_free(c);
+	config("[a]\nhost = h\nuser = u\npassword_command = echo x; exit 3\n");
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	CHECK(st == 78 && strstr(err, "exit status 3"), "failing "
+	    "password_command: %s", err);
+	config("[a]\nhost = h\nuser = u\npassword_command = cat\n");
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	CHECK(st == 78 && strstr(err, "empty"), "password_command can't read "
+	    "the message on stdin: %s", err);
+	bad("missing config file", "", "");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/none.ini", dir);
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	CHECK(st == 78 && strstr(err, "none.ini: No such file"),
+	    "missing config file: %s", err);
+
+	snprintf(text, sizeof(text), "rm -rf %s", dir);
+	if (system(text) != 0)
+		return 1;
+	UNIT_EXIT();
+}
