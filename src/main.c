@@ -4,6 +4,7 @@
  * engine. Every exit goes through exit_status().
  */
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,16 +62,24 @@ checked(const char *what, const char *value)
 static int
 parse_options(int argc, char **argv, struct options *o)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'H' },
+		{ "version", no_argument, NULL, 'W' },
+		{ NULL, 0, NULL, 0 },
+	};
 	int ch;
 
-	if (argc == 2 && !strcmp(argv[1], "--help"))
-		usage(0);
-	if (argc == 2 && !strcmp(argv[1], "--version"))
-		version();
 	opterr = 0;
 	/* '+': stop at the first recipient; ':': report a missing value */
-	while ((ch = getopt(argc, argv, "+:a:C:F:f:h:io:r:tvV:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:a:C:F:f:h:io:r:tvV:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'H':
+			usage(0);
+			break;
+		case 'W':
+			version();
+			break;
 		case 'a':
 			o->account = optarg;
 			break;
@@ -115,7 +124,10 @@ parse_options(int argc, char **argv, struct options *o)
 			usage(1);
 			break;
 		default:
-			warn("unknown option -%c", optopt);
+			if (optopt)
+				warn("unknown option -%c", optopt);
+			else
+				warn("unknown option %s", argv[optind - 1]);
 			usage(1);
 		}
 	}

@@ -786,27 +786,25 @@ send_body(struct smtp *s, int last)
 }
 
 /*
- * BDAT: each chunk is encoded in place after room for its command, which
- * is written just before the chunk once its size is known.
+ * BDAT: a chunk is encoded in place after room for its command, which is
+ * put in front of it once its size is known; commands still buffered
+ * (MAIL, RCPT) are moved up to join it, so a flight is one write.
  */
 static void
 send_chunks(struct smtp *s, int last, size_t last_rcpt)
 {
 	struct conn *c = &s->conn;
 	struct txn *t = &s->t;
+	int quit_too = last && s->acct->pipelining;
 
 	wire_init(&t->wire, 0, t->src->stop_at_dot);
 	while (!failed(s)) {
-		char head[BDAT_HEAD], *data;
-		size_t n;
+		char head[BDAT_HEAD];
+		size_t data_off = c->outlen + BDAT_HEAD, n, start;
 		int hl;
 
-		if (conn_flush(c) == -1) {
-			fail(s, FAIL_TEMP, 1, "%s", c->err);
-			return;
-		}
-		data = c->out + BDAT_HEAD;
-		n = encode_some(s, data, NET_OUT_SIZE - BDAT_HEAD);
+		n = encode_some(s, c->out + data_off,
+		    NET_OUT_SIZE - data_off - sizeof("QUIT\r\n"));
 		/* several recipients: hold LAST until all have answered */
 		if (t->body_done && t->env->nrcpt > 1 && last_rcpt != (size_t)-1) {
 			if (collect_upto(s, last_rcpt) == -1 ||
@@ -819,10 +817,16 @@ send_chunks(struct smtp *s, int last, size_t last_rcpt)
 		trace("-> %s", head);
 		memcpy(head + hl, "\r\n", 2);
 		hl += 2;
-		memcpy(data - hl, head, hl);
+		start = data_off - hl - c->outlen;
+		memmove(c->out + start, c->out, c->outlen);
+		memcpy(c->out + data_off - hl, head, hl);
+		c->outlen = data_off + n;
 		expect(s, S_BDAT, 0, t->body_done);
-		c->outlen = BDAT_HEAD + n;
-		if (conn_flush_from(c, BDAT_HEAD - hl) == -1) {
+		if (t->body_done && quit_too) {
+			cmd(s, "QUIT");
+			expect(s, S_QUIT, 0, 0);
+		}
+		if (conn_flush_from(c, start) == -1) {
 			fail(s, FAIL_TEMP, 1, "%s", c->err);
 			return;
 		}
@@ -832,10 +836,6 @@ send_chunks(struct smtp *s, int last, size_t last_rcpt)
 			return;
 		if (t->bdat_failed.code || (t->mail.code && t->mail.code / 100 != 2))
 			break;	/* the server has given up on this message */
-	}
-	if (!failed(s) && t->body_done && last && s->acct->pipelining) {
-		cmd(s, "QUIT");
-		expect(s, S_QUIT, 0, 0);
 	}
 }
 

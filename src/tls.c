@@ -20,6 +20,7 @@ struct tls {
 	gnutls_certificate_credentials_t cred;
 	int last;	/* last GnuTLS error, for tls_error() */
 	int up;		/* handshake done */
+	char name[256];	/* the name the certificate must match */
 };
 
 static int
@@ -39,6 +40,7 @@ tls_new(int fd, const struct tls_params *p, char *err, size_t errlen)
 	int r;
 
 	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", p->server_name);
 	if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0)
 		goto fail;
 	if (p->trust_file) {
@@ -107,8 +109,12 @@ tls_handshake(struct tls *t, char *err, size_t errlen)
 		status = gnutls_session_get_verify_cert_status(t->session);
 		if (gnutls_certificate_verification_status_print(status,
 		    GNUTLS_CRT_X509, &why, 0) == 0) {
-			snprintf(err, errlen, "TLS certificate check failed: %s",
-			    why.data);
+			size_t n = strlen((char *)why.data);
+
+			while (n > 0 && why.data[n - 1] == ' ')
+				why.data[--n] = '\0';
+			snprintf(err, errlen, "TLS certificate check failed for "
+			    "%s: %s", t->name, why.data);
 			gnutls_free(why.data);
 			return TLS_ERROR;
 		}
