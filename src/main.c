@@ -27,6 +27,7 @@ struct options {
 	const char *config;	/* -C */
 	const char *account;	/* -a */
 	const char *envid;	/* -V envid */
+	int body;		/* -B 7BIT or 8BITMIME: 7 or 8 */
 };
 
 static void
@@ -35,9 +36,8 @@ usage(int status)
 	FILE *fp = status ? stderr : stdout;
 
 	fprintf(fp,
-	    "usage: smtpsend [-itv] [-a account] [-C file] [-F name] "
-	    "[-f sender] [-V envid]\n"
-	    "                [--] [recipient ...]\n"
+	    "usage: smtpsend [-itv] [-a account] [-B type] [-C file] [-F name]\n"
+	    "                [-f sender] [-V envid] [--] [recipient ...]\n"
 	    "       smtpsend -V | --version\n"
 	    "       smtpsend -h | --help\n");
 	exit(status ? exit_status(FAIL_USAGE) : 0);
@@ -71,7 +71,7 @@ parse_options(int argc, char **argv, struct options *o)
 
 	opterr = 0;
 	/* '+': stop at the first recipient; ':': report a missing value */
-	while ((ch = getopt_long(argc, argv, "+:a:C:F:f:h:io:r:tvV:", longopts,
+	while ((ch = getopt_long(argc, argv, "+:a:B:C:F:f:h:io:r:tvV:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'H':
@@ -82,6 +82,14 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'a':
 			o->account = optarg;
+			break;
+		case 'B':
+			if (!strcasecmp(optarg, "8BITMIME"))
+				o->body = 8;
+			else if (!strcasecmp(optarg, "7BIT"))
+				o->body = 7;
+			else
+				die(FAIL_USAGE, "-B must be 7BIT or 8BITMIME");
 			break;
 		case 'C':
 			o->config = optarg;
@@ -167,6 +175,15 @@ domain_of(const char *addr, const char *fallback)
 	return at && at[1] ? at + 1 : fallback;
 }
 
+static int
+is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if (*s & 0x80)
+			return 0;
+	return 1;
+}
+
 static size_t
 next_piece(void *ctx, const char **data)
 {
@@ -237,6 +254,10 @@ main(int argc, char **argv)
 	env.nrcpt = rcpts.n;
 	env.size = m.size;
 	env.eight_bit = m.eight_bit;
+	env.body = o.body;
+	env.utf8 = m.header_8bit || !is_ascii(env.from);
+	for (i = 0; i < (int)rcpts.n; i++)
+		env.utf8 |= !is_ascii(rcpts.v[i]);
 	src.next = next_piece;
 	src.ctx = &m;
 	src.stop_at_dot = o.dot_ends;

@@ -385,6 +385,23 @@ has_8bit(const char *p, size_t n)
 	return 0;
 }
 
+/* Octets that CRLF line ends will add to p (a bare CR or LF grows by one). */
+static size_t
+crlf_growth(const char *p, size_t n)
+{
+	size_t grow = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			grow++;
+		else if (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'))
+			grow++;
+	}
+	if (n > 0 && p[n - 1] != '\n' && p[n - 1] != '\r')
+		grow += 2;	/* the last line gets its line end */
+	return grow;
+}
+
 void
 msg_estimate(struct message *m)
 {
@@ -406,8 +423,10 @@ msg_estimate(struct message *m)
 			rest = st.st_size > pos ? st.st_size - pos : 0;
 	}
 	m->size = rest < 0 ? -1 : (long long)(m->out.len + buffered) + rest;
-	if (has_8bit(m->out.data, m->out.len) ||
-	    has_8bit(m->buf + m->off, buffered))
+	if (m->size >= 0 && rest == 0)
+		m->size += crlf_growth(m->buf + m->off, buffered);
+	m->header_8bit = has_8bit(m->out.data, m->out.len);
+	if (m->header_8bit || has_8bit(m->buf + m->off, buffered))
 		m->eight_bit = 1;
 	else
 		m->eight_bit = m->eof || m->ended ? 0 : -1;

@@ -30,6 +30,7 @@ struct message {
 
 	long long size;		/* estimated size for SIZE=, or -1 */
 	int eight_bit;		/* 1: has 8-bit bytes, 0: 7-bit, -1: unknown */
+	int header_8bit;	/* the header has non-ASCII bytes */
 };
 
 #define MSG_MAX_HEADER (1024 * 1024)

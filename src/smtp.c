@@ -640,10 +640,15 @@ send_mail(struct smtp *s)
 	if ((s->caps & CAP_SIZE) && e->size >= 0)
 		n += snprintf(params + n, sizeof(params) - n, " SIZE=%lld",
 		    e->size);
-	if ((s->caps & CAP_8BITMIME) && e->eight_bit != 0)
-		snprintf(params + n, sizeof(params) - n, " BODY=8BITMIME");
+	if ((s->caps & CAP_8BITMIME) && (e->body == 8 ||
+	    (e->body == 0 && e->eight_bit != 0)))
+		n += snprintf(params + n, sizeof(params) - n, " BODY=8BITMIME");
+	else if ((s->caps & CAP_8BITMIME) && e->body == 7)
+		n += snprintf(params + n, sizeof(params) - n, " BODY=7BIT");
 	else if (e->eight_bit == 1)
 		trace("-- note: 8-bit message, server lacks 8BITMIME");
+	if (e->utf8)
+		snprintf(params + n, sizeof(params) - n, " SMTPUTF8");
 	cmd(s, "MAIL FROM:<%s>%s", e->from, params);
 	expect(s, S_MAIL, 0, 0);
 }
@@ -889,6 +894,12 @@ smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
 	t->rcpt = xmalloc(e->nrcpt * sizeof(*t->rcpt));
 	memset(t->rcpt, 0, e->nrcpt * sizeof(*t->rcpt));
 
+	/* RFC 6531: without SMTPUTF8 the server would mangle the message */
+	if (e->utf8 && !(s->caps & CAP_SMTPUTF8)) {
+		fail(s, FAIL_PERM, 0, "the message has a non-ASCII address or "
+		    "header, and %s does not offer SMTPUTF8", s->acct->host);
+		goto done;
+	}
 	if ((s->caps & CAP_SIZE) && s->size_limit > 0 && e->size > s->size_limit) {
 		fail(s, FAIL_PERM, 0, "message of %lld octets exceeds the "
 		    "server's limit of %lld", e->size, s->size_limit);

@@ -11,6 +11,8 @@ struct envelope {
 	size_t nrcpt;
 	long long size;		/* estimate for SIZE=, -1 if unknown */
 	int eight_bit;		/* 1, 0, or -1 for unknown */
+	int body;		/* BODY= forced by -B: 7 or 8, or 0 */
+	int utf8;		/* non-ASCII address or header: SMTPUTF8 */
 };
 
 /* The message, already in final form except for line ends and dots. */

@@ -296,6 +296,23 @@ main(void)
 	CHECK(st == 78 && strstr(err, "none.ini: No such file"),
 	    "missing config file: %s", err);
 
+	/* the shipped example must be a valid configuration */
+	c = conf_read("sendmail.ini.example");
+	a = conf_account(c, NULL, NULL);
+	CHECK(!strcmp(a->name, "work") && a->auth == AUTH_AUTO,
+	    "sendmail.ini.example: default account [work]");
+	conf_free(c);
+	c = conf_read("sendmail.ini.example");
+	a = conf_account(c, NULL, "alice@gmail.com");
+	CHECK(!strcmp(a->name, "gmail") && a->tls == TLS_IMPLICIT &&
+	    !strcmp(a->port, "465"), "sendmail.ini.example: [gmail] by -f");
+	conf_free(c);
+	c = conf_read("sendmail.ini.example");
+	a = conf_account(c, "local", NULL);
+	CHECK(a->plaintext_auth_loopback && !strcmp(a->port, "25"),
+	    "sendmail.ini.example: [local]");
+	conf_free(c);
+
 	snprintf(text, sizeof(text), "rm -rf %s", dir);
 	if (system(text) != 0)
 		return 1;

@@ -322,7 +322,7 @@ main(void)
 		rewrite(&m, NULL);
 		msg_estimate(&m);
 		CHECK(m.eight_bit == 0, "7-bit message known as such");
-		CHECK(m.size == (long long)(m.out.len + 6), "size %lld", m.size);
+		CHECK(m.size == (long long)(m.out.len + 7), "size counts CRLF: %lld", m.size);
 		close(m.fd);
 		msg_free(&m);
 		msg_open(&m, input("S: \xc3\xa4\n\nx", 8), 0);
