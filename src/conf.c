@@ -298,6 +298,13 @@ on_setting(void *user, const char *section, const char *key,
 		parse_error(c, section, key, "allowed only in [defaults]");
 		return 0;
 	}
+	for (const char *p = value; *p; p++) {
+		if ((unsigned char)*p < ' ' || *p == 127) {
+			parse_error(c, section, key, "control character in "
+			    "value");
+			return 0;
+		}
+	}
 	if ((why = apply(k, value, NULL, NULL))) {
 		parse_error(c, section, key, why);
 		return 0;

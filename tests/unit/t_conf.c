@@ -184,6 +184,8 @@ main(void)
 	bad("bad from", "[a]\nhost = h\nfrom = a b@x\n", ":3: [a] from:");
 	bad("bad ehlo_name", "[a]\nehlo_name = bad name\n", "not a domain");
 	bad("empty value", "[a]\nhost =\n", ":2: [a] host:");
+	bad("CR in a value", "[a]\nhost = h\nuser = u\rRCPT TO:<x>\n",
+	    ":3: [a] user: control character in value");
 	bad("setting outside a section", "host = h\n", ":1: setting outside "
 	    "a section");
 	bad("syntax error", "[a]\nhost = h\njust words\n", ":3: syntax error");
