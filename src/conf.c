@@ -44,7 +44,7 @@ struct config {
 };
 
 enum type { T_STR, T_HOST, T_PORT, T_TLS, T_AUTH, T_BOOL, T_SECS, T_ADDR,
-    T_DOMAIN, T_PLAINAUTH, T_ACCOUNT };
+    T_DOMAIN, T_PLAINAUTH, T_ACCOUNT, T_LONGLINES, T_DSN };
 
 #define OFF(field) offsetof(struct account, field)
 #define NONE ((size_t)-1)
@@ -70,6 +70,11 @@ static const struct key {
 	{ "ehlo_name",		T_DOMAIN,	OFF(ehlo_name) },
 	{ "pipelining",		T_BOOL,		OFF(pipelining) },
 	{ "chunking",		T_BOOL,		OFF(chunking) },
+	{ "aliases",		T_STR,		OFF(aliases) },
+	{ "admin_addr",		T_ADDR,		OFF(admin_addr) },
+	{ "qualify_domain",	T_DOMAIN,	OFF(qualify_domain) },
+	{ "long_lines",		T_LONGLINES,	OFF(long_lines_send) },
+	{ "dsn",		T_DSN,		OFF(dsn_required) },
 	{ "timeout",		T_SECS,		NONE },
 	{ "timeout_connect",	T_SECS,		OFF(timeout.connect) },
 	{ "timeout_greeting",	T_SECS,		OFF(timeout.greeting) },
@@ -213,15 +218,27 @@ apply(const struct key *k, const char *v, struct account *acct, int *all)
 			*(int *)field = b;
 		return NULL;
 	case T_PLAINAUTH:
-		if (!strcmp(v, "loopback"))
-			b = 1;
-		else if (!strcmp(v, "no") || !strcmp(v, "off"))
+	case T_LONGLINES:
+	case T_DSN: {
+		static const char *const words[][3] = {
+			[T_PLAINAUTH] = { "no", "loopback",
+			    "must be no or loopback" },
+			[T_LONGLINES] = { "reject", "send",
+			    "must be reject or send" },
+			[T_DSN] = { "optional", "required",
+			    "must be optional or required" },
+		};
+
+		if (!strcmp(v, words[k->type][0]))
 			b = 0;
+		else if (!strcmp(v, words[k->type][1]))
+			b = 1;
 		else
-			return "must be no or loopback";
+			return words[k->type][2];
 		if (field)
 			*(int *)field = b;
 		return NULL;
+	}
 	case T_SECS:
 		if (parse_number(v, 1, 86400, &n))
 			return "not a number of seconds (1-86400)";
@@ -448,17 +465,6 @@ set_section(const struct config *c, const char *section, struct account *a,
 			apply(find_key(c->v[i].key), c->v[i].value, a, all);
 }
 
-/* The host's own name, as configured; no DNS. */
-static char *
-host_name(void)
-{
-	static char name[256];
-
-	if (gethostname(name, sizeof(name) - 1) == 0 && valid_domain(name))
-		return name;
-	return "localhost";
-}
-
 static struct account *
 build(struct config *c, const char *name)
 {
@@ -488,7 +494,7 @@ build(struct config *c, const char *name)
 	if ((int)a->auth == -1)
 		a->auth = a->user ? AUTH_AUTO : AUTH_OFF;
 	if (!a->ehlo_name)
-		a->ehlo_name = host_name();
+		a->ehlo_name = (char *)host_name();
 	if (!a->port)
 		a->port = a->tls == TLS_IMPLICIT ? "465" :
 		    a->tls == TLS_STARTTLS ? "587" : "25";

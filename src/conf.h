@@ -26,6 +26,11 @@ struct account {
 	char *ehlo_name;
 	int pipelining;
 	int chunking;
+	char *aliases;		/* aliases(5) file for local names */
+	char *admin_addr;	/* where other local names' mail goes */
+	char *qualify_domain;	/* NULL: the domain of from */
+	int long_lines_send;	/* send lines over 998 octets as they are */
+	int dsn_required;	/* no DSN at the server: don't send */
 	struct timeouts timeout;
 	const char *file;	/* where the account was read from */
 };

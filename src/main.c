@@ -1,34 +1,25 @@
 /*
- * main.c: the sendmail command line. Parses flags and the config, reads
- * the message header, builds the envelope and hands both to the SMTP
- * engine. Every exit goes through exit_status().
+ * main.c: the sendmail command line, as Postfix's sendmail(1) reads it.
+ * Flags may be bundled (-ti) and take values attached (-FCronDaemon,
+ * -B8BITMIME) or separate (-B 8BITMIME). The program's name picks the
+ * mode too: mailq is -bp, newaliases is -bi. Every exit goes through
+ * exit_status().
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "util.h"
-#include "addr.h"
-#include "conf.h"
-#include "msg.h"
-#include "smtp.h"
+#include "serve.h"
+#include "submit.h"
 
-struct options {
-	int extract;		/* -t */
-	int dot_ends;		/* no -i / -oi */
-	const char *sender;	/* -f / -r, "" for <> */
-	const char *fullname;	/* -F */
-	const char *config;	/* -C */
-	const char *account;	/* -a */
-	const char *envid;	/* -V envid */
-	int body;		/* -B 7BIT or 8BITMIME: 7 or 8 */
-};
+enum mode { MODE_SEND, MODE_QUEUE_LIST, MODE_QUEUE_RUN, MODE_SERVE,
+    MODE_ALIASES };
 
 static void
 usage(int status)
@@ -36,8 +27,14 @@ usage(int status)
 	FILE *fp = status ? stderr : stdout;
 
 	fprintf(fp,
-	    "usage: smtpsend [-itv] [-a account] [-B type] [-C file] [-F name]\n"
-	    "                [-f sender] [-V envid] [--] [recipient ...]\n"
+	    "usage: smtpsend [-itv] [-a account] [-B type] [-b mode] [-C file] "
+	    "[-F name]\n"
+	    "                [-f sender] [-N dsn] [-R ret] [-V envid] "
+	    "[-X logfile]\n"
+	    "                [--] [recipient ...]\n"
+	    "       mailq | smtpsend -bp\n"
+	    "       newaliases | smtpsend -bi\n"
+	    "       smtpsend -bs\n"
 	    "       smtpsend -V | --version\n"
 	    "       smtpsend -h | --help\n");
 	exit(status ? exit_status(FAIL_USAGE) : 0);
@@ -59,8 +56,87 @@ checked(const char *what, const char *value)
 	return value;
 }
 
+/* -N never | success,failure,delay: the NOTIFY= value. */
+static const char *
+dsn_notify(const char *v)
+{
+	static char out[64];
+	static const char *const words[] = { "NEVER", "SUCCESS", "FAILURE",
+	    "DELAY" };
+	char *copy = xstrdup(v), *w, *save;
+	unsigned seen = 0;
+	size_t i;
+
+	out[0] = '\0';
+	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < 4; i++)
+			if (!strcasecmp(w, words[i]))
+				break;
+		if (i == 4 || (seen & (1u << i)))
+			die(FAIL_USAGE, "-N takes never, or success, failure "
+			    "and delay separated by commas");
+		seen |= 1u << i;
+		if (*out)
+			strcat(out, ",");
+		strcat(out, words[i]);
+	}
+	free(copy);
+	if (!seen || ((seen & 1) && seen != 1))
+		die(FAIL_USAGE, "-N takes never, or success, failure and delay "
+		    "separated by commas");
+	return out;
+}
+
+/* -V envid as xtext (RFC 3461 4): '+', '=' and others as +XX. */
+static const char *
+dsn_envid(const char *v)
+{
+	static char out[512];
+	size_t o = 0;
+
+	if (strlen(v) > 100 || !*v)
+		die(FAIL_USAGE, "-V: the envelope id must be 1 to 100 "
+		    "characters");
+	for (const unsigned char *p = (const void *)v; *p; p++) {
+		if (*p < 32 || *p > 126)
+			die(FAIL_USAGE, "-V: the envelope id must be printable "
+			    "ASCII");
+		if (*p == '+' || *p == '=' || *p == ' ')
+			o += snprintf(out + o, sizeof(out) - o, "+%02X", *p);
+		else
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static enum mode
+mode_of(const char *m)
+{
+	if (!strcmp(m, "m"))
+		return MODE_SEND;
+	if (!strcmp(m, "p"))
+		return MODE_QUEUE_LIST;
+	if (!strcmp(m, "s"))
+		return MODE_SERVE;
+	if (!strcmp(m, "i"))
+		return MODE_ALIASES;
+	die(FAIL_USAGE, "-b%s: mode not supported (use -bm, -bp, -bs or -bi)",
+	    m);
+}
+
+static void
+open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd == -1 || !(trace_file = fdopen(fd, "a")))
+		die(FAIL_USAGE, "-X %s:", path);
+	setvbuf(trace_file, NULL, _IOLBF, 0);
+}
+
 static int
-parse_options(int argc, char **argv, struct options *o)
+parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'H' },
@@ -71,7 +147,8 @@ parse_options(int argc, char **argv, struct options *o)
 
 	opterr = 0;
 	/* '+': stop at the first recipient; ':': report a missing value */
-	while ((ch = getopt_long(argc, argv, "+:a:B:C:F:f:h:io:r:tvV:", longopts,
+	while ((ch = getopt_long(argc, argv,
+	    "+:A:a:B:b:C:e::F:f:Gh:iL:mN:nO:o:q::R:r:tUV:vX:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'H':
@@ -91,6 +168,9 @@ parse_options(int argc, char **argv, struct options *o)
 			else
 				die(FAIL_USAGE, "-B must be 7BIT or 8BITMIME");
 			break;
+		case 'b':
+			*mode = mode_of(optarg);
+			break;
 		case 'C':
 			o->config = optarg;
 			break;
@@ -106,22 +186,49 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'i':
 			o->dot_ends = 0;
 			break;
+		case 'N':
+			o->notify = dsn_notify(checked("-N", optarg));
+			break;
 		case 'o':
-			/* -oi is -i; other -o options tune sendmail itself */
+			/* -oi is -i; the other -o options tune sendmail's own
+			 * queue, delivery and error modes (-odb, -odi, -oem) */
 			if (!strcmp(optarg, "i"))
 				o->dot_ends = 0;
+			break;
+		case 'q':
+			*mode = MODE_QUEUE_RUN;
+			break;
+		case 'R':
+			if (!strcasecmp(optarg, "full"))
+				o->ret = "FULL";
+			else if (!strcasecmp(optarg, "hdrs"))
+				o->ret = "HDRS";
+			else
+				die(FAIL_USAGE, "-R must be full or hdrs");
 			break;
 		case 't':
 			o->extract = 1;
 			break;
+		case 'V':
+			o->envid = dsn_envid(optarg);
+			break;
 		case 'v':
 			verbose = 1;
 			break;
-		case 'V':
-			o->envid = checked("the envelope id (-V)", optarg);
+		case 'X':
+			open_log(optarg);
 			break;
-		case 'h':
-			/* -h N is sendmail's hop count: nothing to do here */
+		/* Accepted and ignored: they tune sendmail's own queue and
+		 * delivery, which a relay client doesn't have. */
+		case 'A':	/* -Ac, -Am: which sendmail.cf */
+		case 'e':	/* -e*: error mode */
+		case 'G':	/* gateway submission */
+		case 'h':	/* -h N: hop count */
+		case 'L':	/* -L tag: syslog tag */
+		case 'm':	/* me too */
+		case 'n':	/* no aliasing */
+		case 'O':	/* -O option=value */
+		case 'U':	/* initial user submission */
 			break;
 		case ':':
 			if (optopt == 'h')
@@ -142,138 +249,38 @@ parse_options(int argc, char **argv, struct options *o)
 	return optind;
 }
 
-static int
-has_rcpt(const struct strlist *l, const char *spec)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcasecmp(l->v[i], spec))
-			return 1;
-	return 0;
-}
-
-/* Adds each mailbox once; bad ones are the caller's fault (status f). */
-static void
-add_rcpts(struct strlist *rcpts, const struct addrlist *found, enum fail f,
-    const char *where)
-{
-	for (size_t i = 0; i < found->n; i++) {
-		const char *why = addr_check(found->v[i].spec);
-
-		if (why)
-			die(f, "bad recipient %s in %s: %s", found->v[i].spec,
-			    where, why);
-		if (!has_rcpt(rcpts, found->v[i].spec))
-			strlist_add(rcpts, xstrdup(found->v[i].spec));
-	}
-}
-
-static const char *
-domain_of(const char *addr, const char *fallback)
-{
-	const char *at = strrchr(addr, '@');
-
-	return at && at[1] ? at + 1 : fallback;
-}
-
-static int
-is_ascii(const char *s)
-{
-	for (; *s; s++)
-		if (*s & 0x80)
-			return 0;
-	return 1;
-}
-
-static size_t
-next_piece(void *ctx, const char **data)
-{
-	return msg_next(ctx, data);
-}
-
 int
 main(int argc, char **argv)
 {
 	struct options o = { .dot_ends = 1 };
-	struct strlist rcpts = { 0 };
-	struct addrlist found = { 0 };
-	struct message m;
-	struct rewrite rw;
-	struct envelope env;
-	struct source src;
-	struct smtp_result res;
-	struct config *conf;
-	struct account *acct;
-	struct smtp *session;
-	const char *err;
-	char *password = NULL;
+	enum mode mode = MODE_SEND;
+	const char *name = strrchr(argv[0], '/');
 	int i;
 
-	i = parse_options(argc, argv, &o);
+	name = name ? name + 1 : argv[0];
+	if (!strcmp(name, "mailq"))
+		mode = MODE_QUEUE_LIST;
+	else if (!strcmp(name, "newaliases"))
+		mode = MODE_ALIASES;
+	i = parse_options(argc, argv, &o, &mode);
+	for (int j = i; j < argc; j++)
+		checked("a recipient", argv[j]);
+	o.rcpts = argv + i;
+	o.nrcpts = argc - i;
 
-	for (; i < argc; i++) {
-		checked("a recipient", argv[i]);
-		if (addr_parse_list(argv[i], strlen(argv[i]), &found, &err))
-			die(FAIL_USAGE, "bad recipient '%s': %s", argv[i], err);
+	switch (mode) {
+	case MODE_QUEUE_LIST:
+		/* every message is relayed at once or refused: no queue */
+		printf("Mail queue is empty\n");
+		return 0;
+	case MODE_QUEUE_RUN:
+		return 0;
+	case MODE_ALIASES:
+		return exit_status(check_aliases(&o));
+	case MODE_SERVE:
+		return serve(&o);
+	case MODE_SEND:
+		break;
 	}
-	add_rcpts(&rcpts, &found, FAIL_USAGE, "the command line");
-	addrlist_free(&found);
-	if (o.sender && *o.sender && (err = addr_check(o.sender)))
-		die(FAIL_USAGE, "bad sender '%s': %s", o.sender, err);
-
-	conf = conf_read(o.config ? o.config : conf_default_path());
-	acct = conf_account(conf, o.account, o.sender);
-	if (!o.sender && !acct->from)
-		die(FAIL_CONFIG, "%s: [%s]: no sender: set from, or use -f",
-		    acct->file, acct->name);
-	if (acct->auth != AUTH_OFF)
-		password = conf_password(acct);
-	signal(SIGPIPE, SIG_IGN);
-
-	msg_open(&m, 0, o.dot_ends);
-	msg_read_header(&m);
-	if (o.extract) {
-		msg_recipients(&m, &found);
-		add_rcpts(&rcpts, &found, FAIL_DATA, "the message header");
-		addrlist_free(&found);
-	}
-	if (rcpts.n == 0)
-		die(FAIL_USAGE, "no recipients");
-
-	memset(&rw, 0, sizeof(rw));
-	rw.from_addr = o.sender && *o.sender ? o.sender : acct->from;
-	rw.from_name = o.fullname;
-	rw.id_domain = domain_of(rw.from_addr ? rw.from_addr : "",
-	    acct->ehlo_name);
-	rw.now = time(NULL);
-	msg_rewrite(&m, &rw);
-	msg_estimate(&m);
-
-	memset(&env, 0, sizeof(env));
-	env.from = o.sender ? o.sender : acct->from;
-	env.rcpt = rcpts.v;
-	env.nrcpt = rcpts.n;
-	env.size = m.size;
-	env.eight_bit = m.eight_bit;
-	env.body = o.body;
-	env.utf8 = m.header_8bit || !is_ascii(env.from);
-	for (i = 0; i < (int)rcpts.n; i++)
-		env.utf8 |= !is_ascii(rcpts.v[i]);
-	src.next = next_piece;
-	src.ctx = &m;
-	src.stop_at_dot = o.dot_ends;
-
-	session = smtp_open(acct, password, &res);
-	if (res.fail == FAIL_NONE)
-		smtp_send(session, &env, &src, 1, &res);
-	smtp_close(session);
-	if (password) {
-		wipestr(password);
-		free(password);
-	}
-	if (res.msg[0])
-		warn("%s", res.msg);
-	msg_free(&m);
-	strlist_free(&rcpts);
-	conf_free(conf);
-	return exit_status(res.fail);
+	return exit_status(submit(&o, 0));
 }

@@ -346,6 +346,55 @@ add_message_id(struct buf *b, const char *domain, time_t now)
 	buf_printf(b, "@%s>\r\n", domain);
 }
 
+/* 1: a field of recipients, 0: of senders, -1: no addresses to rewrite */
+static int
+address_field(const struct message *m, const struct field *f)
+{
+	static const char *const rcpt[] = { "To", "Cc", "Resent-To",
+	    "Resent-Cc" };
+	static const char *const sender[] = { "From", "Sender", "Reply-To",
+	    "Resent-From", "Resent-Sender", "Resent-Reply-To" };
+	size_t i;
+
+	for (i = 0; i < sizeof(rcpt) / sizeof(rcpt[0]); i++)
+		if (field_is(m, f, rcpt[i]))
+			return 1;
+	for (i = 0; i < sizeof(sender) / sizeof(sender[0]); i++)
+		if (field_is(m, f, sender[i]))
+			return 0;
+	return -1;
+}
+
+/* Copies a field, with the addresses the callback rewrites replaced. */
+static void
+copy_field(struct message *m, const struct field *f, const struct rewrite *rw)
+{
+	const char *field = m->hdr.data + f->off, *v, *err;
+	struct addrlist l = { 0 };
+	size_t vlen, pos = 0, i;
+	int kind = rw->address ? address_field(m, f) : -1;
+
+	v = field_value(m, f, &vlen);
+	/* a field that does not parse is sent as it came */
+	if (kind < 0 || addr_parse_list(v, vlen - 2, &l, &err) == -1) {
+		buf_add(&m->out, field, f->len);
+		return;
+	}
+	for (i = 0; i < l.n; i++) {
+		char *repl = rw->address(rw->ctx, l.v[i].spec, kind);
+		size_t start = (v - field) + l.v[i].start;
+
+		if (!repl)
+			continue;
+		buf_add(&m->out, field + pos, start - pos);
+		buf_addstr(&m->out, repl);
+		pos = (v - field) + l.v[i].end;
+		free(repl);
+	}
+	buf_add(&m->out, field + pos, f->len - pos);
+	addrlist_free(&l);
+}
+
 void
 msg_rewrite(struct message *m, const struct rewrite *rw)
 {
@@ -357,7 +406,7 @@ msg_rewrite(struct message *m, const struct rewrite *rw)
 		if (field_is(m, f, "Bcc") || field_is(m, f, "Resent-Bcc"))
 			f->removed = 1;
 		else
-			buf_add(&m->out, m->hdr.data + f->off, f->len);
+			copy_field(m, f, rw);
 	}
 	if (!msg_field(m, "From", NULL) && rw->from_addr && *rw->from_addr) {
 		buf_addstr(&m->out, "From: ");

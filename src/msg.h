@@ -48,9 +48,19 @@ struct rewrite {
 	const char *from_name;	/* -F, or NULL */
 	const char *id_domain;	/* right side of a generated Message-ID */
 	time_t now;
+	/*
+	 * Called for each address in To, Cc (recipient) and From, Sender,
+	 * Reply-To (sender), and their Resent- forms: a replacement
+	 * (malloc'd), or NULL to keep the address. May be NULL.
+	 */
+	char *(*address)(void *ctx, const char *spec, int recipient);
+	void *ctx;
 };
 
-/* Drops Bcc and Resent-Bcc; adds From, Date and Message-ID when missing. */
+/*
+ * Drops Bcc and Resent-Bcc; rewrites addresses; adds From, Date and
+ * Message-ID when missing.
+ */
 void msg_rewrite(struct message *, const struct rewrite *);
 
 /* The header field named name (case-insensitive) or NULL; value is after ':'. */

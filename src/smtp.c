@@ -634,8 +634,9 @@ static void
 send_mail(struct smtp *s)
 {
 	const struct envelope *e = s->t.env;
-	char params[64] = "";
+	char params[512] = "";
 	size_t n = 0;
+	int dsn = (s->caps & CAP_DSN) != 0;
 
 	if ((s->caps & CAP_SIZE) && e->size >= 0)
 		n += snprintf(params + n, sizeof(params) - n, " SIZE=%lld",
@@ -648,7 +649,11 @@ send_mail(struct smtp *s)
 	else if (e->eight_bit == 1)
 		trace("-- note: 8-bit message, server lacks 8BITMIME");
 	if (e->utf8)
-		snprintf(params + n, sizeof(params) - n, " SMTPUTF8");
+		n += snprintf(params + n, sizeof(params) - n, " SMTPUTF8");
+	if (dsn && e->ret)
+		n += snprintf(params + n, sizeof(params) - n, " RET=%s", e->ret);
+	if (dsn && e->envid)
+		snprintf(params + n, sizeof(params) - n, " ENVID=%s", e->envid);
 	cmd(s, "MAIL FROM:<%s>%s", e->from, params);
 	expect(s, S_MAIL, 0, 0);
 }
@@ -656,7 +661,12 @@ send_mail(struct smtp *s)
 static void
 send_rcpt(struct smtp *s, size_t i)
 {
-	cmd(s, "RCPT TO:<%s>", s->t.env->rcpt[i]);
+	const struct envelope *e = s->t.env;
+
+	if (e->notify && (s->caps & CAP_DSN))
+		cmd(s, "RCPT TO:<%s> NOTIFY=%s", e->rcpt[i], e->notify);
+	else
+		cmd(s, "RCPT TO:<%s>", e->rcpt[i]);
 	expect(s, S_RCPT, i, 0);
 }
 
@@ -705,8 +715,9 @@ envelope_outcome(struct smtp *s, int in_data)
 		fail(s, FAIL_TEMP, in_data, "%s", "");
 		return -1;
 	}
-	if (t->accepted == 0) {
-		report_rcpts(s, 5, "rejected", "");
+	if (t->accepted == 0 || (t->rejected && t->env->all_or_nothing)) {
+		report_rcpts(s, 5, "rejected", t->accepted ?
+		    " (message not sent to anyone)" : "");
 		s->res->rejected = t->rejected;
 		fail(s, FAIL_RCPT, in_data, "%s", "");
 		return -1;
@@ -765,6 +776,14 @@ encode_some(struct smtp *s, char *dst, size_t room)
 			t->body_done = 1;
 			t->inlen = 0;
 		}
+		if (t->wire.long_line && !s->acct->long_lines_send) {
+			/* dropped before its end, the message is not sent */
+			fail(s, FAIL_DATA, 1, "line %lu of the message is longer "
+			    "than %d octets; not sent (see long_lines in "
+			    "sendmail.ini(5))", t->wire.long_line,
+			    WIRE_MAX_LINE);
+			return 0;
+		}
 	}
 	t->octets += used;
 	return used;
@@ -776,11 +795,13 @@ send_body(struct smtp *s, int last)
 	struct conn *c = &s->conn;
 
 	wire_init(&s->t.wire, 1, s->t.src->stop_at_dot);
-	while (!s->t.body_done && !c->failed) {
+	while (!s->t.body_done && !c->failed && !failed(s)) {
 		char *dst = conn_space(c, MIN_ROOM * 2);
 
 		conn_commit(c, encode_some(s, dst, NET_OUT_SIZE - c->outlen));
 	}
+	if (failed(s))
+		return;
 	trace("-> (message: %llu octets)", s->t.octets);
 	cmd(s, ".");
 	expect(s, S_BODY, 0, 0);
@@ -810,6 +831,8 @@ send_chunks(struct smtp *s, int last, size_t last_rcpt)
 
 		n = encode_some(s, c->out + data_off,
 		    NET_OUT_SIZE - data_off - sizeof("QUIT\r\n"));
+		if (failed(s))
+			return;
 		/* several recipients: hold LAST until all have answered */
 		if (t->body_done && t->env->nrcpt > 1 && last_rcpt != (size_t)-1) {
 			if (collect_upto(s, last_rcpt) == -1 ||
@@ -894,6 +917,15 @@ smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
 	t->rcpt = xmalloc(e->nrcpt * sizeof(*t->rcpt));
 	memset(t->rcpt, 0, e->nrcpt * sizeof(*t->rcpt));
 
+	if ((e->notify || e->ret || e->envid) && !(s->caps & CAP_DSN)) {
+		if (s->acct->dsn_required) {
+			fail(s, FAIL_PERM, 0, "%s does not offer DSN, and dsn = "
+			    "required", s->acct->host);
+			goto done;
+		}
+		warn("%s does not offer DSN: sending without -N, -R and -V",
+		    s->acct->host);
+	}
 	/* RFC 6531: without SMTPUTF8 the server would mangle the message */
 	if (e->utf8 && !(s->caps & CAP_SMTPUTF8)) {
 		fail(s, FAIL_PERM, 0, "the message has a non-ASCII address or "
@@ -950,7 +982,7 @@ smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
 	}
 	set_state(s, S_BODY);
 	send_body(s, last);
-	if (collect(s) == -1)
+	if (failed(s) || collect(s) == -1)
 		goto done;
 	final_outcome(s, &t->final);
 done:

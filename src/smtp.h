@@ -13,6 +13,10 @@ struct envelope {
 	int eight_bit;		/* 1, 0, or -1 for unknown */
 	int body;		/* BODY= forced by -B: 7 or 8, or 0 */
 	int utf8;		/* non-ASCII address or header: SMTPUTF8 */
+	const char *notify;	/* DSN NOTIFY= for every RCPT, or NULL */
+	const char *ret;	/* DSN RET=, or NULL */
+	const char *envid;	/* DSN ENVID=, xtext, or NULL */
+	int all_or_nothing;	/* a rejected recipient fails the message */
 };
 
 /* The message, already in final form except for line ends and dots. */

@@ -7,11 +7,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "util.h"
 
 const char *progname = "smtpsend";
 int verbose;
+FILE *trace_file;
 
 int
 exit_status(enum fail f)
@@ -72,12 +74,18 @@ trace(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!verbose)
-		return;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	if (verbose) {
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	if (trace_file) {
+		va_start(ap, fmt);
+		vfprintf(trace_file, fmt, ap);
+		va_end(ap);
+		fputc('\n', trace_file);
+	}
 }
 
 void *
@@ -133,6 +141,24 @@ int
 has_line_break(const char *s)
 {
 	return strpbrk(s, "\r\n") != NULL;
+}
+
+/* This machine's name as set, no DNS; "localhost" if it is unusable. */
+const char *
+host_name(void)
+{
+	static char name[256];
+	size_t n;
+
+	if (gethostname(name, sizeof(name) - 1) == -1)
+		return "localhost";
+	name[sizeof(name) - 1] = '\0';
+	n = strlen(name);
+	if (n == 0 || n > 253 || name[0] == '.' || name[0] == '-' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-") != n)
+		return "localhost";
+	return name;
 }
 
 int

@@ -20,8 +20,11 @@ enum fail {
 	FAIL_OS,		/* the system failed us (fork, memory) */
 };
 
+#include <stdio.h>
+
 extern const char *progname;
-extern int verbose;
+extern int verbose;		/* -v: trace to stderr */
+extern FILE *trace_file;	/* -X: trace to this file too */
 
 int exit_status(enum fail);
 void die(enum fail, const char *, ...)
@@ -37,6 +40,7 @@ void wipe(void *, size_t);
 void wipestr(char *);
 
 int has_line_break(const char *);
+const char *host_name(void);
 int strcaseprefix(const char *s, const char *prefix);
 
 /* A growable byte buffer. */

@@ -45,6 +45,7 @@ class Script:
     def __init__(self, text):
         self.tls_implicit = False
         self.cert = "server"
+        self.connections = 1
         self.blocks = {}
         block = None
         for lineno, line in enumerate(text.split("\n"), 1):
@@ -77,6 +78,9 @@ class Script:
             self.tls_implicit = True
         elif len(words) == 2 and words[0] == "cert" and words[1] in CERT_NAMES:
             self.cert = words[1]
+        elif len(words) == 2 and words[0] == "connections" and \
+                words[1].isdigit() and int(words[1]) > 0:
+            self.connections = int(words[1])
         else:
             raise ScriptError(where + ": unknown option " + " ".join(words))
 
@@ -516,13 +520,20 @@ def main():
         lsock.listen(1)
         print(lsock.getsockname()[1], flush=True)
         try:
-            conn = accept(lsock, args.watch_stdin)
+            msgs = 0
+            for n in range(1, script.connections + 1):
+                conn = accept(lsock, args.watch_stdin)
+                if conn is None:
+                    break
+                if n > 1:
+                    log.write(b"=== connection %d\n" % n)
+                # Replies go out as single writes; no Nagle delays.
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                session = Session(conn, script, args, log)
+                session.msgs = msgs     # delivered, delivered.2, ...
+                session.run()
+                msgs = session.msgs
             lsock.close()
-            if conn is None:
-                return 0
-            # Replies go out as single writes; no Nagle delays between them.
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            Session(conn, script, args, log).run()
         except ScriptError as e:
             note(str(e))
             return 1

@@ -463,7 +463,53 @@ def display_name(name):
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def expected_message(data, dot_ends, from_addr, from_name=None):
+class LocalNames:
+    """How smtpsend resolves local names (alias.c), for a config with an
+    aliases file and a qualify_domain: a name without "@" is an alias's
+    one target, else name@domain. Only what the corpus needs: bare names,
+    no recursion, no @localhost forms."""
+
+    def __init__(self, aliases, domain):
+        self.aliases = aliases
+        self.domain = domain
+
+    def recipient(self, addr):
+        if "@" in addr:
+            return addr
+        return self.aliases.get(addr.lower(), "%s@%s" % (addr, self.domain))
+
+    def sender(self, addr):
+        return addr if "@" in addr or not addr else \
+            "%s@%s" % (addr, self.domain)
+
+
+RCPT_FIELDS = (b"to", b"cc", b"resent-to", b"resent-cc")
+SENDER_FIELDS = (b"from", b"sender", b"reply-to", b"resent-from",
+                 b"resent-sender", b"resent-reply-to")
+BARE_NAME = re.compile(rb"(?<![\w.@<(\"-])([a-z_][a-z0-9_.-]*)(?=\s*(?:$|,|\())",
+                       re.I)
+
+
+def rewrite_local(name, line, local):
+    """A header line with its bare local names as smtpsend rewrites them:
+    recipients to their alias, senders qualified."""
+    if local is None:
+        return line
+    lname = name.lower()
+    if lname not in RCPT_FIELDS and lname not in SENDER_FIELDS:
+        return line
+    head, sep, value = line.partition(b":") if line[:1] not in (b" ", b"\t") \
+        else (b"", b"", line)
+
+    def repl(m):
+        addr = m.group(1).decode()
+        new = local.recipient(addr) if lname in RCPT_FIELDS \
+            else local.sender(addr)
+        return new.encode()
+    return head + sep + BARE_NAME.sub(repl, value)
+
+
+def expected_message(data, dot_ends, from_addr, from_name=None, local=None):
     """What must arrive for input data: ([header line: bytes or Pattern],
     body bytes or None when there is no blank line and no body)."""
     if dot_ends:
@@ -475,7 +521,7 @@ def expected_message(data, dot_ends, from_addr, from_name=None):
         present.add(name.lower())
         if name.lower() in (b"bcc", b"resent-bcc"):
             continue
-        header += lines
+        header += [rewrite_local(name, line, local) for line in lines]
     if b"from" not in present:
         if from_name:
             header.append(("From: %s <%s>" % (display_name(from_name),

@@ -298,6 +298,39 @@ main(void)
 	CHECK(st == 78 && strstr(err, "none.ini: No such file"),
 	    "missing config file: %s", err);
 
+	/* where the config is looked for: cron has no HOME, sudo sets HOME=/ */
+	{
+		char home[100], user_conf[400];
+
+		unsetenv("XDG_CONFIG_HOME");
+		unsetenv("HOME");
+		CHECK(!strcmp(conf_default_path(), SYSCONFDIR "/sendmail.ini"),
+		    "no HOME: the system config");
+		setenv("HOME", "/", 1);
+		CHECK(!strcmp(conf_default_path(), SYSCONFDIR "/sendmail.ini"),
+		    "HOME=/ without a user config: the system config");
+		snprintf(home, sizeof(home), "%s/home", dir);
+		setenv("HOME", home, 1);
+		CHECK(!strcmp(conf_default_path(), SYSCONFDIR "/sendmail.ini"),
+		    "HOME without a user config: the system config");
+		snprintf(user_conf, sizeof(user_conf), "mkdir -p %s/.config/"
+		    "smtpsend && touch %s/.config/smtpsend/sendmail.ini", home,
+		    home);
+		if (system(user_conf) != 0)
+			return 1;
+		snprintf(user_conf, sizeof(user_conf),
+		    "%s/.config/smtpsend/sendmail.ini", home);
+		CHECK(!strcmp(conf_default_path(), user_conf),
+		    "~/.config/smtpsend/sendmail.ini when it exists");
+		setenv("XDG_CONFIG_HOME", "relative", 1);
+		CHECK(!strcmp(conf_default_path(), user_conf),
+		    "a relative XDG_CONFIG_HOME is ignored");
+		setenv("XDG_CONFIG_HOME", home, 1);
+		CHECK(!strcmp(conf_default_path(), SYSCONFDIR "/sendmail.ini"),
+		    "XDG_CONFIG_HOME without the file: the system config");
+		unsetenv("XDG_CONFIG_HOME");
+	}
+
 	/* the shipped example must be a valid configuration */
 	c = conf_read("sendmail.ini.example");
 	a = conf_account(c, NULL, NULL);

@@ -112,10 +112,22 @@ static const struct mcase cases[] = {
 	    "\r\nb" },
 };
 
+/* Marks each address: R(addr) for recipients, S(addr) for senders. */
+static char *
+mark(void *ctx, const char *spec, int recipient)
+{
+	char *out = malloc(strlen(spec) + 4);
+
+	(void)ctx;
+	sprintf(out, "%c(%s)", recipient ? 'R' : 'S', spec);
+	return out;
+}
+
 static void
 rewrite(struct message *m, const char *fullname)
 {
-	struct rewrite rw = { "me@example.org", fullname, "example.org", 0 };
+	struct rewrite rw = { .from_addr = "me@example.org",
+	    .from_name = fullname, .id_domain = "example.org" };
 
 	msg_rewrite(m, &rw);
 }
@@ -310,6 +322,35 @@ main(void)
 
 		CHECK(st == 65 && strstr(err, "bad address in To"),
 		    "-t bad address is a bad message: %s", err);
+	}
+
+	/* addresses in the header are rewritten through the callback */
+	{
+		struct message m;
+		struct buf b = { 0 };
+		static const char in[] = "From: root (Cron Daemon)\n"
+		    "To: root, \"R\" <root>,\n x@y.example\nCc: bad <<\n"
+		    "Reply-To: root\nSubject: root\n\nroot\n";
+		struct rewrite rw = { .from_addr = "me@example.org",
+		    .id_domain = "example.org", .address = mark, .ctx = NULL };
+
+		msg_open(&m, input(in, strlen(in)), 0);
+		msg_read_header(&m);
+		msg_rewrite(&m, &rw);
+		sent(&m, &b);
+		mask_id(&b);
+		int ok = !strcmp(b.data, "From: S(root) (Cron Daemon)\r\n"
+		    "To: R(root), \"R\" <R(root)>,\r\n R(x@y.example)\r\n"
+		    "Cc: bad <<\r\nReply-To: S(root)\r\nSubject: root\r\n"
+		    DATE0 ID0 "\r\nroot\n");
+
+		CHECK(ok, "header addresses rewritten, folding and comments "
+		    "kept");
+		if (!ok)
+			printf("# got: %s\n", b.data);
+		close(m.fd);
+		msg_free(&m);
+		buf_free(&b);
 	}
 
 	/* size and 8-bit detection before sending */

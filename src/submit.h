@@ -1,0 +1,28 @@
+/* submit.h: one message, as sendmail's options describe it, to the relay. */
+
+#include <stddef.h>
+
+struct options {
+	const char *config;	/* -C */
+	const char *account;	/* -a */
+	const char *sender;	/* -f / -r; "" is the null sender */
+	const char *fullname;	/* -F */
+	int extract;		/* -t */
+	int dot_ends;		/* no -i / -oi: a "." line ends the message */
+	int body;		/* -B: 7 or 8, or 0 */
+	const char *notify;	/* -N, as NOTIFY= wants it */
+	const char *ret;	/* -R, as RET= wants it */
+	const char *envid;	/* -V, as ENVID= wants it (xtext) */
+	int all_or_nothing;	/* -bs: no delivery to only some recipients */
+	char **rcpts;		/* recipient arguments */
+	size_t nrcpts;
+};
+
+/*
+ * Reads the message from fd and relays it. Returns the failure class;
+ * every failure has been reported on stderr.
+ */
+enum fail submit(const struct options *, int fd);
+
+/* newaliases: reads the configured aliases file, to check it. */
+enum fail check_aliases(const struct options *);
