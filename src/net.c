@@ -269,15 +269,21 @@ raw_read(struct conn *c, char *p, size_t n)
 	return r < 0 ? TLS_ERROR : r;
 }
 
+/* The moment that many seconds from now, for conn_readline(). */
+long long
+conn_deadline(int seconds)
+{
+	return now_ms() + seconds * 1000LL;
+}
+
 /*
  * One line from the server into *line, LF excluded (a CR before it is
- * kept, for the caller to check). Waits at most c->timeout seconds.
+ * kept, for the caller to check). Waits until deadline at most.
  */
 int
-conn_readline(struct conn *c, char **line, size_t *len, size_t max)
+conn_readline(struct conn *c, char **line, size_t *len, size_t max,
+    long long deadline)
 {
-	long long deadline = now_ms() + c->timeout * 1000LL;
-
 	for (;;) {
 		char *p = c->in + c->inoff, *nl;
 		size_t avail = c->inlen - c->inoff;

@@ -34,7 +34,9 @@ char *conn_space(struct conn *, size_t need);
 void conn_commit(struct conn *, size_t);
 int conn_flush(struct conn *);
 int conn_flush_from(struct conn *, size_t from);
-int conn_readline(struct conn *, char **line, size_t *len, size_t max);
+long long conn_deadline(int seconds);
+int conn_readline(struct conn *, char **line, size_t *len, size_t max,
+    long long deadline);
 int conn_has_input(struct conn *);
 int conn_wait_input(struct conn *, int timeout_ms);
 void conn_close(struct conn *);

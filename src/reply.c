@@ -33,6 +33,8 @@ int
 reply_read(struct conn *c, struct reply *r, enum fail *f, char *why,
     size_t wl)
 {
+	/* one deadline for the whole reply: no dribbling it out line by line */
+	long long deadline = conn_deadline(c->timeout);
 	char shown[128];
 	int lines = 0;
 
@@ -46,7 +48,7 @@ reply_read(struct conn *c, struct reply *r, enum fail *f, char *why,
 		size_t len, i;
 		int code, rc;
 
-		rc = conn_readline(c, &line, &len, REPLY_MAX_LINE + 1);
+		rc = conn_readline(c, &line, &len, REPLY_MAX_LINE + 1, deadline);
 		if (rc == NET_EOF || rc == NET_FAIL) {
 			*f = FAIL_TEMP;
 			snprintf(why, wl, "%s", rc == NET_EOF ?

@@ -9,7 +9,7 @@ struct reply {
 };
 
 /*
- * Reads one reply. Returns 0, or -1 with *f and why set: FAIL_TEMP when
+ * Reads one reply, within c->timeout seconds in all. Returns 0, or -1 with *f and why set: FAIL_TEMP when
  * the connection broke or timed out, FAIL_PROTO when the server broke the
  * protocol.
  */

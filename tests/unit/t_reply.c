@@ -159,6 +159,36 @@ main(void)
 	CHECK(rc == -1 && f == FAIL_TEMP && strstr(why, "timed out"),
 	    "timeout mid-reply: %s", why);
 
+	/* a reply dribbled out line by line gets one deadline in all */
+	{
+		struct conn c;
+		int sv[2];
+		pid_t pid;
+
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		if ((pid = fork()) == 0) {
+			close(sv[0]);
+			for (int k = 0; k < 3; k++) {
+				feed(sv[1], "250-slow\r\n", 10);
+				usleep(600 * 1000);
+			}
+			feed(sv[1], "250 end\r\n", 9);
+			sleep(5);
+			_exit(0);
+		}
+		close(sv[1]);
+		fcntl(sv[0], F_SETFL, O_NONBLOCK);
+		memset(&c, 0, sizeof(c));
+		c.fd = sv[0];
+		c.timeout = 1;
+		rc = reply_read(&c, &r, &f, why, sizeof(why));
+		CHECK(rc == -1 && f == FAIL_TEMP && strstr(why, "timed out"),
+		    "slow lines share one deadline: %s", why);
+		close(sv[0]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+
 	rc = parse("550-5.1.1 first\r\n550 5.1.1 second\r\n", 36, &r, &f, why,
 	    sizeof(why), 1);
 	{
