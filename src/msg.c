@@ -27,7 +27,7 @@
 #include "msg.h"
 #include "wire.h"
 
-#define READ_SIZE (256 * 1024)
+#define READ_SIZE (64 * 1024)
 
 void
 msg_open(struct message *m, int fd, int stop_at_dot)

@@ -5,7 +5,7 @@
 struct tls;
 struct tls_params;
 
-#define NET_OUT_SIZE	(576 * 1024)	/* one flush; holds an encoded read */
+#define NET_OUT_SIZE	(128 * 1024)	/* one flush */
 #define NET_IN_SIZE	(16 * 1024)
 
 struct conn {
