@@ -165,6 +165,13 @@ conn_starttls(struct conn *c, const struct tls_params *p)
 	return 0;
 }
 
+/* A reset or a broken pipe: the server closed, as for end of file. */
+static int
+closed_by_peer(void)
+{
+	return errno == ECONNRESET || errno == EPIPE;
+}
+
 static ssize_t
 raw_write(struct conn *c, const char *p, size_t n)
 {
@@ -202,9 +209,13 @@ conn_flush_from(struct conn *c, size_t from)
 			continue;
 		}
 		if (r == TLS_ERROR) {
-			snprintf(c->err, sizeof(c->err), "connection lost "
-			    "while sending: %s", c->tls ? tls_error(c->tls) :
-			    strerror(errno));
+			if (closed_by_peer())
+				snprintf(c->err, sizeof(c->err), "connection "
+				    "closed by the server");
+			else
+				snprintf(c->err, sizeof(c->err), "connection "
+				    "lost while sending: %s", c->tls ?
+				    tls_error(c->tls) : strerror(errno));
 			c->failed = 1;
 			return -1;
 		}
@@ -307,7 +318,7 @@ conn_readline(struct conn *c, char **line, size_t *len, size_t max,
 			c->inlen += r;
 			continue;
 		}
-		if (r == 0)
+		if (r == 0 || (r == TLS_ERROR && closed_by_peer()))
 			return NET_EOF;
 		if (r == TLS_ERROR) {
 			snprintf(c->err, sizeof(c->err), "connection lost: %s",
