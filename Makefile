@@ -56,8 +56,23 @@ check-sanitize:
 demo: smtpsend
 	tests/demo
 
-bench: smtpsend
+# A benchmark, never part of check: smtpsend against msmtp and the wire.
+BENCH = tests/bench/sink tests/bench/rawclient tests/bench/measure
+
+bench: smtpsend $(BENCH)
 	tests/bench/run
+
+tests/bench/sink: tests/bench/sink.c config.mk
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) $(LDFLAGS) -o $@ \
+		tests/bench/sink.c $(LDLIBS)
+
+tests/bench/rawclient: tests/bench/rawclient.c config.mk
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) $(LDFLAGS) -o $@ \
+		tests/bench/rawclient.c $(LDLIBS)
+
+# No libraries: its own peak RSS is the floor of what it measures.
+tests/bench/measure: tests/bench/measure.c config.mk
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tests/bench/measure.c
 
 install: smtpsend
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
@@ -86,7 +101,7 @@ uninstall:
 	fi
 
 clean:
-	rm -f smtpsend src/*.o $(UNIT)
+	rm -f smtpsend src/*.o $(UNIT) $(BENCH)
 
 dist: clean
 	mkdir -p smtpsend-$(VERSION)
