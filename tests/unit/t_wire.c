@@ -82,10 +82,89 @@ same(const struct wcase *c, const char *out, size_t n)
 	return n == want && memcmp(out, c->out, n) == 0;
 }
 
+/*
+ * The rules, one byte at a time, as plainly as they can be written: the
+ * reference the fast encoder must agree with.
+ */
+static size_t
+reference(const char *in, size_t n, int stuff, int stop, char *out)
+{
+	size_t i = 0, o = 0;
+	int bol = 1;
+
+	while (i < n) {
+		if (bol && in[i] == '.') {
+			size_t j = i + 1;
+
+			if (stop && (j == n || in[j] == '\n' || in[j] == '\r'))
+				return o;
+			if (stuff)
+				out[o++] = '.';
+		}
+		for (; i < n && in[i] != '\n' && in[i] != '\r'; i++)
+			out[o++] = in[i];
+		bol = 0;
+		if (i == n)
+			break;
+		out[o++] = '\r';
+		out[o++] = '\n';
+		bol = 1;
+		if (in[i] == '\r' && i + 1 < n && in[i + 1] == '\n')
+			i++;
+		i++;
+	}
+	if (!bol) {
+		out[o++] = '\r';
+		out[o++] = '\n';
+	}
+	return o;
+}
+
+/* Random messages of long and short lines, in random pieces. */
+static void
+differential(void)
+{
+	static const char alphabet[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.\n\r\0x";
+	size_t n, o1, o2, at, piece;
+	int bad = 0, round;
+	char *in = malloc(70000), *want = malloc(2 * 70000 + 2),
+	    *got = malloc(2 * 70000 + 2 + 64);
+	struct wire w;
+
+	srand(12345);
+	for (round = 0; round < 400 && !bad; round++) {
+		int stuff = round & 1, stop = (round >> 1) & 1;
+
+		n = rand() % 70000;
+		for (size_t i = 0; i < n; i++) {
+			/* long runs, so the 16-byte path is exercised */
+			in[i] = rand() % 8 ? (char)('a' + i % 26) :
+			    alphabet[rand() % (sizeof(alphabet) - 1)];
+		}
+		o1 = reference(in, n, stuff, stop, want);
+		wire_init(&w, stuff, stop);
+		for (at = o2 = 0; at < n; at += piece) {
+			piece = 1 + rand() % 5000;
+			if (piece > n - at)
+				piece = n - at;
+			o2 += wire_encode(&w, in + at, piece, got + o2);
+		}
+		o2 += wire_finish(&w, got + o2);
+		if (o1 != o2 || memcmp(want, got, o1))
+			bad = round + 1;
+	}
+	CHECK(!bad, "400 random messages agree with the byte-at-a-time rules%s",
+	    bad ? " (not all)" : "");
+	free(in);
+	free(want);
+	free(got);
+}
+
 int
 main(void)
 {
 	unit_suite = "wire";
+	differential();
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		const struct wcase *c = &cases[k];
 		size_t inlen = c->inlen ? c->inlen : strlen(c->in), n;
