@@ -173,35 +173,24 @@ closed_by_peer(void)
 }
 
 static ssize_t
-raw_write(struct conn *c, const char *p, size_t n)
+sock_write(struct conn *c, const char *p, size_t n)
 {
-	ssize_t r;
+	ssize_t r = send(c->fd, p, n, MSG_NOSIGNAL);
 
-	if (c->tls)
-		return tls_write(c->tls, p, n);
-	r = send(c->fd, p, n, MSG_NOSIGNAL);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return TLS_WANT_WRITE;
 	return r < 0 ? TLS_ERROR : r;
 }
 
-int
-conn_flush(struct conn *c)
+/* Writes p to the socket, waiting while it is full; -1 with err set. */
+static int
+send_all(struct conn *c, const char *p, size_t n)
 {
-	return conn_flush_from(c, 0);
-}
-
-/* Writes out[from..outlen): lets a chunk's head be put in front of it. */
-int
-conn_flush_from(struct conn *c, size_t from)
-{
-	size_t done = from;
 	long long deadline = now_ms() + c->timeout * 1000LL;
+	size_t done = 0;
 
-	if (c->failed)
-		return -1;
-	while (done < c->outlen) {
-		ssize_t r = raw_write(c, c->out + done, c->outlen - done);
+	while (done < n) {
+		ssize_t r = sock_write(c, p + done, n - done);
 
 		if (r > 0) {
 			done += r;
@@ -214,19 +203,46 @@ conn_flush_from(struct conn *c, size_t from)
 				    "closed by the server");
 			else
 				snprintf(c->err, sizeof(c->err), "connection "
-				    "lost while sending: %s", c->tls ?
-				    tls_error(c->tls) : strerror(errno));
-			c->failed = 1;
+				    "lost while sending: %s", strerror(errno));
 			return -1;
 		}
-		r = wait_fd(c->fd, r == TLS_WANT_READ ? POLLIN : POLLOUT,
-		    deadline);
-		if (r <= 0) {
+		if ((r = wait_fd(c->fd, POLLOUT, deadline)) <= 0) {
 			snprintf(c->err, sizeof(c->err), "%s while sending",
 			    r == 0 ? "timed out" : "poll error");
-			c->failed = 1;
 			return -1;
 		}
+	}
+	return 0;
+}
+
+int
+conn_flush(struct conn *c)
+{
+	return conn_flush_from(c, 0);
+}
+
+/*
+ * Writes out[from..outlen): lets a chunk's head be put in front of it.
+ * With TLS the whole flush is sealed first, so its records go out in
+ * one write rather than one each.
+ */
+int
+conn_flush_from(struct conn *c, size_t from)
+{
+	const char *p = c->out + from;
+	size_t n = c->outlen > from ? c->outlen - from : 0;
+
+	if (c->failed)
+		return -1;
+	if (c->tls && n > 0 && tls_seal(c->tls, p, n, &p, &n) == TLS_ERROR) {
+		snprintf(c->err, sizeof(c->err), "TLS error while sending: %s",
+		    tls_error(c->tls));
+		c->failed = 1;
+		return -1;
+	}
+	if (send_all(c, p, n) == -1) {
+		c->failed = 1;
+		return -1;
 	}
 	c->outlen = 0;
 	return 0;

@@ -5,7 +5,10 @@
  * store is loaded only when a session is made, never on plaintext runs.
  */
 
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
+#include <errno.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <stdio.h>
@@ -20,8 +23,37 @@ struct tls {
 	gnutls_certificate_credentials_t cred;
 	int last;	/* last GnuTLS error, for tls_error() */
 	int up;		/* handshake done */
+	int fd;
+	int sealing;	/* collect records in sealed, don't write them */
+	struct buf sealed;
 	char name[256];	/* the name the certificate must match */
 };
+
+/*
+ * GnuTLS hands its records to us: written at once during the handshake,
+ * collected while tls_seal() runs.
+ */
+static ssize_t
+push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int n)
+{
+	struct tls *t = ptr;
+	struct msghdr msg;
+	ssize_t r = 0;
+
+	if (t->sealing) {
+		for (int i = 0; i < n; i++) {
+			buf_add(&t->sealed, iov[i].iov_base, iov[i].iov_len);
+			r += iov[i].iov_len;
+		}
+		return r;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = (struct iovec *)(void *)iov;
+	msg.msg_iovlen = n;
+	if ((r = sendmsg(t->fd, &msg, MSG_NOSIGNAL)) == -1)
+		gnutls_transport_set_errno(t->session, errno);
+	return r;
+}
 
 static int
 is_address(const char *name)
@@ -82,7 +114,10 @@ tls_new(int fd, const struct tls_params *p, char *err, size_t errlen)
 	    strlen(p->server_name))) < 0)
 		goto fail;
 	gnutls_session_set_verify_cert(t->session, p->server_name, 0);
-	gnutls_transport_set_int(t->session, fd);
+	t->fd = fd;
+	gnutls_transport_set_ptr2(t->session,
+	    (gnutls_transport_ptr_t)(long)fd, t);
+	gnutls_transport_set_vec_push_function(t->session, push);
 	return t;
 fail:
 	snprintf(err, errlen, "TLS setup: %s", gnutls_strerror(r));
@@ -156,10 +191,29 @@ tls_read(struct tls *t, void *buf, size_t n)
 	return result(t, r);
 }
 
-ssize_t
-tls_write(struct tls *t, const void *buf, size_t n)
+int
+tls_seal(struct tls *t, const void *p, size_t n, const char **out,
+    size_t *outlen)
 {
-	return result(t, gnutls_record_send(t->session, buf, n));
+	size_t done = 0;
+	ssize_t r;
+
+	t->sealed.len = 0;
+	t->sealing = 1;
+	while (done < n) {
+		/* never blocks: push() only collects */
+		if ((r = gnutls_record_send(t->session, (const char *)p + done,
+		    n - done)) < 0) {
+			t->sealing = 0;
+			t->last = r;
+			return TLS_ERROR;
+		}
+		done += r;
+	}
+	t->sealing = 0;
+	*out = t->sealed.data;
+	*outlen = t->sealed.len;
+	return 0;
 }
 
 size_t
@@ -186,5 +240,6 @@ tls_free(struct tls *t)
 	}
 	if (t->cred)
 		gnutls_certificate_free_credentials(t->cred);
+	buf_free(&t->sealed);
 	free(t);
 }

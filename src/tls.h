@@ -25,7 +25,13 @@ int tls_handshake(struct tls *, char *err, size_t);
 const char *tls_describe(struct tls *, char *buf, size_t);
 
 ssize_t tls_read(struct tls *, void *, size_t);
-ssize_t tls_write(struct tls *, const void *, size_t);
+/*
+ * Encrypts n bytes into TLS records kept in a buffer (*out, *outlen) for
+ * the caller to write to the socket as one run, instead of one write per
+ * 16 KiB record. 0, or TLS_ERROR.
+ */
+int tls_seal(struct tls *, const void *, size_t n, const char **out,
+    size_t *outlen);
 size_t tls_pending(struct tls *);
 const char *tls_error(struct tls *);
 void tls_free(struct tls *);
