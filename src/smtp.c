@@ -190,20 +190,27 @@ expect(struct smtp *s, enum state cmd, size_t arg, int last)
 	s->npend++;
 }
 
+/* Reads one reply; 421, anywhere, means the server is going away. */
 static int
 read_reply(struct smtp *s, int timeout)
 {
-	char why[256];
+	char why[256], *l;
 	enum fail f;
 
 	s->conn.timeout = timeout;
-	if (reply_read(&s->conn, &s->reply, &f, why, sizeof(why)) == 0)
+	if (reply_read(&s->conn, &s->reply, &f, why, sizeof(why)) == -1) {
+		fail(s, f, 1, "%s", why);
+		return -1;
+	}
+	if (s->reply.code != 421)
 		return 0;
-	fail(s, f, 1, "%s", why);
+	l = reply_line(&s->reply);
+	fail(s, FAIL_TEMP, 1, "server closing the connection: %s", l);
+	free(l);
 	return -1;
 }
 
-/* Flushes and reads one reply; 421 means the server is going away. */
+/* Flushes what waits to be sent, and reads one reply. */
 static int
 wait_reply(struct smtp *s, int timeout)
 {
@@ -211,16 +218,7 @@ wait_reply(struct smtp *s, int timeout)
 		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
 		return -1;
 	}
-	if (read_reply(s, timeout) == -1)
-		return -1;
-	if (s->reply.code == 421) {
-		char *l = reply_line(&s->reply);
-
-		fail(s, FAIL_TEMP, 1, "server closing the connection: %s", l);
-		free(l);
-		return -1;
-	}
-	return 0;
+	return read_reply(s, timeout);
 }
 
 static enum fail
@@ -600,14 +598,6 @@ collect_upto(struct smtp *s, size_t upto)
 		}
 		if (read_reply(s, timeout_for(s, p)) == -1)
 			return -1;
-		if (s->reply.code == 421) {
-			char *l = reply_line(&s->reply);
-
-			fail(s, FAIL_TEMP, 1, "server closing the connection: %s",
-			    l);
-			free(l);
-			return -1;
-		}
 		on_reply(s, p);
 	}
 	return 0;
