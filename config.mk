@@ -17,7 +17,7 @@ DEPS_LIBS = `$(PKG_CONFIG) --libs gnutls inih`
 CPPFLAGS = -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\"
 CFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 LDFLAGS =
-LDLIBS = $(DEPS_LIBS)
+LDLIBS = $(DEPS_LIBS) -pthread
 
 # Flags for the sanitizer build (make check-sanitize).
 SANITIZE_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

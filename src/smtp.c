@@ -91,6 +91,7 @@ struct smtp {
 	unsigned caps;
 	long long size_limit;
 	char *mechs;		/* offered SASL mechanisms, space separated */
+	struct tls_trust *trust;	/* loading while we connect */
 	int auth_deferred;	/* AUTH goes with the first MAIL */
 	struct auth auth;
 	struct reply reply;
@@ -383,9 +384,11 @@ handshake(struct smtp *s)
 		.server_name = a->tls_server_name ? a->tls_server_name : a->host,
 		.trust_file = a->tls_trust_file,
 		.priorities = a->tls_priorities,
+		.trust = s->trust,
 	};
 	char desc[256];
 
+	s->trust = NULL;	/* the session takes it */
 	s->conn.timeout = a->timeout.command;
 	if (conn_starttls(&s->conn, &p) == -1) {
 		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
@@ -507,6 +510,8 @@ smtp_open(const struct account *a, const char *password,
 	s->password = password;
 	s->res = res;
 	s->state = S_CONNECT;
+	if (a->tls != TLS_NONE)
+		s->trust = tls_trust_start(a->tls_trust_file);
 	if (conn_open(&s->conn, a->host, a->port, a->timeout.connect) == -1) {
 		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
 		return s;
@@ -998,6 +1003,7 @@ smtp_close(struct smtp *s)
 	if (s->state != S_CLOSED)
 		quit(s);
 	conn_close(&s->conn);
+	tls_trust_free(s->trust);
 	buf_free(&s->reply.text);
 	free(s->mechs);
 	free(s->pend);

@@ -4,19 +4,29 @@
 #include <sys/types.h>
 
 struct tls;
+struct tls_trust;
 
 struct tls_params {
 	const char *server_name;	/* checked against the certificate */
 	const char *trust_file;		/* NULL: the system trust store */
 	const char *priorities;		/* NULL: GnuTLS defaults */
+	struct tls_trust *trust;	/* loading already, or NULL */
 };
+
+/*
+ * Starts loading the trust store (NULL file: the system's) in the
+ * background, so that it is ready when the handshake needs it.
+ */
+struct tls_trust *tls_trust_start(const char *file);
+void tls_trust_free(struct tls_trust *);
 
 /* Results of the stepping calls below, besides byte counts. */
 #define TLS_WANT_READ	(-2)
 #define TLS_WANT_WRITE	(-3)
 #define TLS_ERROR	(-1)
 
-struct tls *tls_new(int fd, const struct tls_params *, char *err, size_t);
+/* Takes p->trust, if any, whether it succeeds or not. */
+struct tls *tls_new(int fd, const struct tls_params *p, char *err, size_t);
 
 /* 0 when done, TLS_WANT_* to be called again, TLS_ERROR with err set. */
 int tls_handshake(struct tls *, char *err, size_t);
