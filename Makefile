@@ -62,13 +62,13 @@ BENCH = tests/bench/sink tests/bench/rawclient tests/bench/measure
 bench: smtpsend $(BENCH)
 	tests/bench/run
 
-tests/bench/sink: tests/bench/sink.c config.mk
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) $(LDFLAGS) -o $@ \
-		tests/bench/sink.c $(LDLIBS)
+tests/bench/sink: tests/bench/sink.c src/util.o config.mk
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc $(LDFLAGS) -o $@ \
+		tests/bench/sink.c src/util.o $(LDLIBS)
 
-tests/bench/rawclient: tests/bench/rawclient.c config.mk
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) $(LDFLAGS) -o $@ \
-		tests/bench/rawclient.c $(LDLIBS)
+tests/bench/rawclient: tests/bench/rawclient.c src/util.o config.mk
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -Isrc $(LDFLAGS) -o $@ \
+		tests/bench/rawclient.c src/util.o $(LDLIBS)
 
 # No libraries: its own peak RSS is the floor of what it measures.
 tests/bench/measure: tests/bench/measure.c config.mk

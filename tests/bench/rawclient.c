@@ -31,6 +31,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define RECORD	(16 * 1024)	/* the largest TLS record */
 #define BATCH	(1024 * 1024)	/* TLS: bytes per write */
 
@@ -40,23 +42,6 @@ static char in[4096];
 static size_t inlen;
 static char *batch;		/* TLS records not yet written */
 static size_t batchlen;
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-	int saved = errno;
-	size_t n = strlen(fmt);
-
-	fputs("rawclient: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (n > 0 && fmt[n - 1] == ':')
-		fprintf(stderr, " %s", strerror(saved));
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static void
 put(const void *p, size_t n)
@@ -69,7 +54,7 @@ put(const void *p, size_t n)
 		    r == GNUTLS_E_AGAIN : errno == EINTR))
 			continue;
 		if (r < 0)
-			die("send: %s", tls ? gnutls_strerror(r) :
+			die(FAIL_OS, "send: %s", tls ? gnutls_strerror(r) :
 			    strerror(errno));
 		p = (const char *)p + r;
 		n -= r;
@@ -87,7 +72,7 @@ flush_batch(void)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			die("write:");
+			die(FAIL_OS, "write:");
 		done += r;
 	}
 	batchlen = 0;
@@ -117,9 +102,9 @@ expect(char digit, const char *what)
 			int final = n >= 4 && in[3] == ' ';
 
 			if (n < 4 || (in[3] != ' ' && in[3] != '-'))
-				die("%s: malformed reply", what);
+				die(FAIL_OS, "%s: malformed reply", what);
 			if (final && in[0] != digit)
-				die("%s: %.*s", what, (int)n - 2, in);
+				die(FAIL_OS, "%s: %.*s", what, (int)n - 2, in);
 			memmove(in, in + n, inlen - n);
 			inlen -= n;
 			if (final)
@@ -127,14 +112,14 @@ expect(char digit, const char *what)
 			continue;
 		}
 		if (inlen == sizeof(in))
-			die("%s: reply line too long", what);
+			die(FAIL_OS, "%s: reply line too long", what);
 		room = sizeof(in) - inlen;
 		r = tls ? gnutls_record_recv(tls, in + inlen, room) :
 		    read(fd, in + inlen, room);
 		if (r < 0 && (tls ? r == GNUTLS_E_INTERRUPTED : errno == EINTR))
 			continue;
 		if (r <= 0)
-			die("%s: connection closed", what);
+			die(FAIL_OS, "%s: connection closed", what);
 		inlen += r;
 	}
 }
@@ -151,13 +136,13 @@ start_tls(void)
 	    gnutls_certificate_allocate_credentials(&cred) < 0 ||
 	    gnutls_set_default_priority(tls) < 0 ||
 	    gnutls_credentials_set(tls, GNUTLS_CRD_CERTIFICATE, cred) < 0)
-		die("cannot set up TLS");
+		die(FAIL_OS, "cannot set up TLS");
 	gnutls_transport_set_int(tls, fd);
 	do
 		r = gnutls_handshake(tls);
 	while (r < 0 && !gnutls_error_is_fatal(r));
 	if (r < 0)
-		die("TLS handshake: %s", gnutls_strerror(r));
+		die(FAIL_OS, "TLS handshake: %s", gnutls_strerror(r));
 }
 
 /*
@@ -186,7 +171,7 @@ push(const char *p, size_t n)
 		return;
 	}
 	if (!(batch = malloc(BATCH)))
-		die("out of memory");
+		die(FAIL_OS, "out of memory");
 	gnutls_transport_set_push_function(tls, tls_push);
 	while (n > 0) {
 		size_t rec = n < RECORD ? n : RECORD;
@@ -208,6 +193,7 @@ main(int argc, char *argv[])
 	const char *msg;
 	int starttls = 0, pipelining = 0, one = 1, file, i;
 
+	progname = "rawclient";
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--starttls"))
 			starttls = 1;
@@ -217,26 +203,26 @@ main(int argc, char *argv[])
 			break;
 	}
 	if (argc - i != 2)
-		die("usage: rawclient [--starttls] [--pipelining] port file");
+		die(FAIL_OS, "usage: rawclient [--starttls] [--pipelining] port file");
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((file = open(argv[i + 1], O_RDONLY)) == -1)
-		die("%s:", argv[i + 1]);
+		die(FAIL_OS, "%s:", argv[i + 1]);
 	if (fstat(file, &st) == -1)
-		die("%s:", argv[i + 1]);
+		die(FAIL_OS, "%s:", argv[i + 1]);
 	msg = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
 	    file, 0);
 	if (msg == MAP_FAILED)
-		die("mmap:");
+		die(FAIL_OS, "mmap:");
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = htons(atoi(argv[i]));
 	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		die("socket:");
+		die(FAIL_OS, "socket:");
 	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		die("connect to 127.0.0.1 port %s:", argv[i]);
+		die(FAIL_OS, "connect to 127.0.0.1 port %s:", argv[i]);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	expect('2', "greeting");

@@ -36,6 +36,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define IN_SIZE		(1024 * 1024)	/* the most one read takes */
 #define RAW_SIZE	(256 * 1024)	/* TLS: records taken per recv(2) */
 #define BEHIND		2	/* input kept before the unread part */
@@ -72,26 +74,9 @@ struct conn {
 };
 
 static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-	int saved = errno;
-	size_t n = strlen(fmt);
-
-	fputs("sink: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (n > 0 && fmt[n - 1] == ':')
-		fprintf(stderr, " %s", strerror(saved));
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void
 usage(void)
 {
-	die("usage: sink [-pv] [--starttls cert key | --tls cert key] "
+	die(FAIL_OS, "usage: sink [-pv] [--starttls cert key | --tls cert key] "
 	    "[--auth] [--chunking] [--no-pipelining]");
 }
 
@@ -141,7 +126,7 @@ reply(struct conn *c, const char *fmt, ...)
 	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 2)
-		die("reply too long");
+		die(FAIL_OS, "reply too long");
 	memcpy(line + n, "\r\n", 2);
 	n += 2;
 	if (c->outlen + n > sizeof(c->out))
@@ -261,11 +246,11 @@ handshake(struct conn *c)
 	int r;
 
 	if (gnutls_init(&c->tls, GNUTLS_SERVER) < 0)
-		die("gnutls_init failed");
+		die(FAIL_OS, "gnutls_init failed");
 	if (gnutls_set_default_priority(c->tls) < 0 ||
 	    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE,
 	    opt.cred) < 0)
-		die("cannot set up a TLS session");
+		die(FAIL_OS, "cannot set up a TLS session");
 	gnutls_transport_set_ptr(c->tls, c);
 	gnutls_transport_set_push_function(c->tls, tls_push);
 	gnutls_transport_set_pull_function(c->tls, tls_pull);
@@ -574,17 +559,17 @@ listen_local(void)
 	int fd;
 
 	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die("socket:");
+		die(FAIL_OS, "socket:");
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = 0;
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		die("bind:");
+		die(FAIL_OS, "bind:");
 	if (listen(fd, 16) == -1)
-		die("listen:");
+		die(FAIL_OS, "listen:");
 	if (getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		die("getsockname:");
+		die(FAIL_OS, "getsockname:");
 	if (opt.print_port) {
 		printf("%u\n", ntohs(sin.sin_port));
 		fflush(stdout);
@@ -598,11 +583,11 @@ load_cert(const char *cert, const char *key)
 	int r;
 
 	if (gnutls_certificate_allocate_credentials(&opt.cred) < 0)
-		die("cannot allocate TLS credentials");
+		die(FAIL_OS, "cannot allocate TLS credentials");
 	r = gnutls_certificate_set_x509_key_file(opt.cred, cert, key,
 	    GNUTLS_X509_FMT_PEM);
 	if (r < 0)
-		die("%s, %s: %s", cert, key, gnutls_strerror(r));
+		die(FAIL_OS, "%s, %s: %s", cert, key, gnutls_strerror(r));
 }
 
 int
@@ -612,6 +597,7 @@ main(int argc, char *argv[])
 	struct conn c;
 	int lfd, one = 1;
 
+	progname = "sink";
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -645,13 +631,13 @@ main(int argc, char *argv[])
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (!(c.in = malloc(BEHIND + IN_SIZE)) || !(c.raw = malloc(RAW_SIZE)))
-		die("out of memory");
+		die(FAIL_OS, "out of memory");
 	lfd = listen_local();
 	for (;;) {
 		if ((c.fd = accept(lfd, NULL, NULL)) == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			die("accept:");
+			die(FAIL_OS, "accept:");
 		}
 		setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof(idle));
