@@ -211,7 +211,8 @@ field_value(const struct message *m, const struct field *f, size_t *len)
 	return colon + 1;
 }
 
-const char *
+/* The header field named name (any case) or NULL; value is after ':'. */
+static const char *
 msg_field(const struct message *m, const char *name, size_t *len)
 {
 	size_t ignored;

@@ -63,9 +63,6 @@ struct rewrite {
  */
 void msg_rewrite(struct message *, const struct rewrite *);
 
-/* The header field named name (case-insensitive) or NULL; value is after ':'. */
-const char *msg_field(const struct message *, const char *name, size_t *len);
-
 /* Sets size and eight_bit as far as known before sending. */
 void msg_estimate(struct message *);
 

@@ -161,12 +161,6 @@ host_name(void)
 	return name;
 }
 
-int
-strcaseprefix(const char *s, const char *prefix)
-{
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
 void
 buf_add(struct buf *b, const void *p, size_t n)
 {
@@ -264,42 +258,5 @@ base64_encode(const void *in, size_t n, char *out)
 		out[o++] = '=';
 	}
 	out[o] = '\0';
-	return o;
-}
-
-/* Strict: no whitespace, padding required. Returns the length or -1. */
-long
-base64_decode(const char *in, size_t n, unsigned char *out)
-{
-	unsigned int acc = 0;
-	size_t i, pad = 0;
-	long o = 0;
-
-	if (n % 4)
-		return -1;
-	for (i = 0; i < n; i++) {
-		const char *c;
-		unsigned int v;
-
-		if (in[i] == '=') {
-			if (i < n - 2 || (i == n - 2 && in[n - 1] != '='))
-				return -1;
-			pad++;
-			v = 0;
-		} else if (in[i] && (c = strchr(b64, in[i])) && !pad) {
-			v = c - b64;
-		} else {
-			return -1;
-		}
-		acc = acc << 6 | v;
-		if (i % 4 == 3) {
-			out[o++] = acc >> 16;
-			if (pad < 2)
-				out[o++] = acc >> 8 & 0xff;
-			if (pad < 1)
-				out[o++] = acc & 0xff;
-			acc = 0;
-		}
-	}
 	return o;
 }

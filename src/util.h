@@ -41,7 +41,6 @@ void wipestr(char *);
 
 int has_line_break(const char *);
 const char *host_name(void);
-int strcaseprefix(const char *s, const char *prefix);
 
 /* A growable byte buffer. */
 struct buf {
@@ -66,4 +65,3 @@ void strlist_free(struct strlist *);
 
 size_t base64_encode(const void *, size_t, char *out);
 #define BASE64_LEN(n) (((n) + 2) / 3 * 4 + 1)
-long base64_decode(const char *, size_t, unsigned char *out);
