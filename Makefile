@@ -74,6 +74,19 @@ tests/bench/rawclient: tests/bench/rawclient.c src/util.o config.mk
 tests/bench/measure: tests/bench/measure.c config.mk
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tests/bench/measure.c
 
+# libFuzzer runs on the parsers that read hostile input (clang only).
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_SECONDS = 60
+
+fuzz:
+	clang $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o tests/fuzz/addr \
+		tests/fuzz/addr.c src/addr.c src/util.c
+	clang $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o tests/fuzz/msg \
+		tests/fuzz/msg.c src/msg.c src/addr.c src/util.c src/wire.c \
+		$(LDLIBS)
+	tests/fuzz/addr -max_total_time=$(FUZZ_SECONDS) -max_len=300
+	tests/fuzz/msg -max_total_time=$(FUZZ_SECONDS) -max_len=900
+
 install: smtpsend
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
 		$(DESTDIR)$(MANPREFIX)/man5
@@ -101,7 +114,7 @@ uninstall:
 	fi
 
 clean:
-	rm -f smtpsend src/*.o $(UNIT) $(BENCH)
+	rm -f smtpsend src/*.o $(UNIT) $(BENCH) tests/fuzz/addr tests/fuzz/msg
 
 dist: clean
 	mkdir -p smtpsend-$(VERSION)
@@ -110,4 +123,4 @@ dist: clean
 	tar -cf - smtpsend-$(VERSION) | gzip > smtpsend-$(VERSION).tar.gz
 	rm -rf smtpsend-$(VERSION)
 
-.PHONY: all check check-sanitize demo bench install uninstall clean dist
+.PHONY: all check check-sanitize demo bench fuzz install uninstall clean dist

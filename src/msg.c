@@ -379,6 +379,7 @@ copy_field(struct message *m, const struct field *f, const struct rewrite *rw)
 	/* a field that does not parse is sent as it came */
 	if (kind < 0 || addr_parse_list(v, vlen - 2, &l, &err) == -1) {
 		buf_add(&m->out, field, f->len);
+		addrlist_free(&l);
 		return;
 	}
 	for (i = 0; i < l.n; i++) {

@@ -329,7 +329,7 @@ main(void)
 		struct message m;
 		struct buf b = { 0 };
 		static const char in[] = "From: root (Cron Daemon)\n"
-		    "To: root, \"R\" <root>,\n x@y.example\nCc: bad <<\n"
+		    "To: root, \"R\" <root>,\n x@y.example\nCc: ok@x, bad <<\n"
 		    "Reply-To: root\nSubject: root\n\nroot\n";
 		struct rewrite rw = { .from_addr = "me@example.org",
 		    .id_domain = "example.org", .address = mark, .ctx = NULL };
@@ -341,7 +341,7 @@ main(void)
 		mask_id(&b);
 		int ok = !strcmp(b.data, "From: S(root) (Cron Daemon)\r\n"
 		    "To: R(root), \"R\" <R(root)>,\r\n R(x@y.example)\r\n"
-		    "Cc: bad <<\r\nReply-To: S(root)\r\nSubject: root\r\n"
+		    "Cc: ok@x, bad <<\r\nReply-To: S(root)\r\nSubject: root\r\n"
 		    DATE0 ID0 "\r\nroot\n");
 
 		CHECK(ok, "header addresses rewritten, folding and comments "
