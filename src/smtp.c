@@ -30,6 +30,7 @@
 #define QUIT_TIMEOUT	2	/* never wait long for the 221 */
 #define BDAT_HEAD	32	/* room for "BDAT <size> LAST\r\n" */
 #define MIN_ROOM	4096	/* encode no less than this into a buffer */
+#define BDAT_DRAIN	16	/* chunks between looks at the replies */
 
 enum state {
 	S_CONNECT, S_TLS, S_GREETING, S_EHLO, S_HELO, S_STARTTLS, S_AUTH,
@@ -817,6 +818,7 @@ send_chunks(struct smtp *s, int last, size_t last_rcpt)
 	struct conn *c = &s->conn;
 	struct txn *t = &s->t;
 	int quit_too = last && s->acct->pipelining;
+	unsigned long chunks = 0;
 
 	wire_init(&t->wire, 0, t->src->stop_at_dot);
 	while (!failed(s)) {
@@ -855,7 +857,10 @@ send_chunks(struct smtp *s, int last, size_t last_rcpt)
 		}
 		if (t->body_done)
 			break;
-		if (collect_ready(s) == -1)
+		/* now and then, read the replies that have come, to stop
+		 * early if the server gave up (not after every chunk: that
+		 * cost a poll and a read per 128 KiB) */
+		if (++chunks % BDAT_DRAIN == 0 && collect_ready(s) == -1)
 			return;
 		if (t->bdat_failed.code || (t->mail.code && t->mail.code / 100 != 2))
 			break;	/* the server has given up on this message */
