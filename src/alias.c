@@ -262,6 +262,15 @@ add_once(struct strlist *out, const char *addr)
 	strlist_add(out, xstrdup(addr));
 }
 
+static char *
+at_domain(const char *name, const char *domain)
+{
+	char *q = xmalloc(strlen(name) + strlen(domain) + 2);
+
+	sprintf(q, "%s@%s", name, domain);
+	return q;
+}
+
 /* Where a local name without an alias goes. */
 static void
 unaliased(const struct localnames *ln, const char *name, struct strlist *out)
@@ -271,8 +280,7 @@ unaliased(const struct localnames *ln, const char *name, struct strlist *out)
 	if (ln->admin_addr) {
 		add_once(out, ln->admin_addr);
 	} else if (ln->domain) {
-		q = xmalloc(strlen(name) + strlen(ln->domain) + 2);
-		sprintf(q, "%s@%s", name, ln->domain);
+		q = at_domain(name, ln->domain);
 		add_once(out, q);
 		free(q);
 	} else {
@@ -332,11 +340,8 @@ char *
 local_qualify(const struct localnames *ln, const char *addr)
 {
 	const char *name = local_name(ln, addr);
-	char *q;
 
 	if (!name || !ln->domain || !*addr)
 		return xstrdup(addr);
-	q = xmalloc(strlen(name) + strlen(ln->domain) + 2);
-	sprintf(q, "%s@%s", name, ln->domain);
-	return q;
+	return at_domain(name, ln->domain);
 }

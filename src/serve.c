@@ -31,7 +31,6 @@ struct session {
 	char in[64 * 1024];
 	size_t inoff, inlen;
 	int eof;
-	int helo;
 	int in_mail;
 	char *sender;
 	struct strlist rcpts;
@@ -370,7 +369,6 @@ serve(const struct options *o)
 			*arg++ = '\0';
 		if (!strcasecmp(line, "EHLO")) {
 			reset(&s);
-			s.helo = 1;
 			reply("250-%s", host_name());
 			reply("250-PIPELINING");
 			reply("250-8BITMIME");
@@ -378,7 +376,6 @@ serve(const struct options *o)
 			reply("250 ENHANCEDSTATUSCODES");
 		} else if (!strcasecmp(line, "HELO")) {
 			reset(&s);
-			s.helo = 1;
 			reply("250 %s", host_name());
 		} else if (!strcasecmp(line, "MAIL") &&
 		    !strncasecmp(arg, "FROM:", 5)) {

@@ -81,13 +81,21 @@ load_trust(void *arg)
 	return NULL;
 }
 
-struct tls_trust *
-tls_trust_start(const char *file)
+static struct tls_trust *
+trust_new(const char *file)
 {
 	struct tls_trust *tt = xmalloc(sizeof(*tt));
 
 	memset(tt, 0, sizeof(*tt));
 	tt->file = file ? xstrdup(file) : NULL;
+	return tt;
+}
+
+struct tls_trust *
+tls_trust_start(const char *file)
+{
+	struct tls_trust *tt = trust_new(file);
+
 	if (pthread_create(&tt->thread, NULL, load_trust, tt) == 0)
 		tt->threaded = 1;
 	else
@@ -132,11 +140,12 @@ tls_new(int fd, const struct tls_params *p, char *err, size_t errlen)
 	const char *errpos = NULL;
 	int r;
 
-	struct tls_trust *tt = p->trust ? p->trust : tls_trust_start(
-	    p->trust_file);
+	struct tls_trust *tt = p->trust;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", p->server_name);
+	if (!tt)	/* nobody started it early: load it now */
+		load_trust(tt = trust_new(p->trust_file));
 	r = trust_wait(tt);
 	t->cred = tt->cred;	/* the session owns them now */
 	tt->cred = NULL;
