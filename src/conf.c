@@ -26,6 +26,8 @@
 #define DEFAULTS "defaults"
 #define MAX_LINE 4096
 #define MAX_SECRET 4096
+#define SESSION_TIMEOUT 3600		/* a slow server can't hold us longer */
+#define PASSWORD_COMMAND_TIMEOUT 60
 
 struct setting {
 	char *section, *key, *value;
@@ -82,6 +84,8 @@ static const struct key {
 	{ "timeout_data_init",	T_SECS,		OFF(timeout.data_init) },
 	{ "timeout_data_block",	T_SECS,		OFF(timeout.data_block) },
 	{ "timeout_data_end",	T_SECS,		OFF(timeout.data_end) },
+	{ "timeout_session",	T_SECS,		OFF(timeout_session) },
+	{ "timeout_password_command", T_SECS,	OFF(timeout_password_command) },
 	{ "default_account",	T_ACCOUNT,	NONE },
 };
 
@@ -479,6 +483,8 @@ build(struct config *c, const char *name)
 	a->pipelining = 1;
 	a->chunking = 1;
 	a->timeout = unset;
+	a->timeout_session = SESSION_TIMEOUT;
+	a->timeout_password_command = PASSWORD_COMMAND_TIMEOUT;
 	set_section(c, DEFAULTS, a, &all);
 	set_section(c, name, a, &all);
 	a->name = (char *)name;

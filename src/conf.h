@@ -32,6 +32,8 @@ struct account {
 	int long_lines_send;	/* send lines over 998 octets as they are */
 	int dsn_required;	/* no DSN at the server: don't send */
 	struct timeouts timeout;
+	int timeout_session;	/* the whole session, from connect to close */
+	int timeout_password_command;	/* password_command may take this long */
 	const char *file;	/* where the account was read from */
 };
 
