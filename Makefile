@@ -74,18 +74,28 @@ tests/bench/rawclient: tests/bench/rawclient.c src/util.o config.mk
 tests/bench/measure: tests/bench/measure.c config.mk
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ tests/bench/measure.c
 
-# libFuzzer runs on the parsers that read hostile input (clang only).
+# libFuzzer on everything that reads hostile input (clang only). Each
+# target is tests/fuzz/NAME.c with seeds in tests/fuzz/seeds/NAME and its
+# libFuzzer flags in tests/fuzz/NAME.options; tests/fuzz/run runs them.
+FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS = 60
+FUZZ = tests/fuzz/addr tests/fuzz/msg
+FUZZ_BUILD = $(FUZZ_CC) $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o $@
 
-fuzz:
-	clang $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o tests/fuzz/addr \
-		tests/fuzz/addr.c src/addr.c src/util.c
-	clang $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o tests/fuzz/msg \
-		tests/fuzz/msg.c src/msg.c src/addr.c src/util.c src/wire.c \
-		$(LDLIBS)
-	tests/fuzz/addr -max_total_time=$(FUZZ_SECONDS) -max_len=300
-	tests/fuzz/msg -max_total_time=$(FUZZ_SECONDS) -max_len=900
+fuzz: $(FUZZ)
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ)
+
+# A short run of every target, as CI does: fails on any finding.
+fuzz-smoke: $(FUZZ)
+	tests/fuzz/run 30 $(FUZZ)
+
+tests/fuzz/addr: tests/fuzz/addr.c src/addr.c src/util.c
+	$(FUZZ_BUILD) tests/fuzz/addr.c src/addr.c src/util.c
+
+tests/fuzz/msg: tests/fuzz/msg.c src/msg.c src/addr.c src/util.c src/wire.c
+	$(FUZZ_BUILD) tests/fuzz/msg.c src/msg.c src/addr.c src/util.c \
+		src/wire.c $(LDLIBS)
 
 install: smtpsend
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
@@ -114,7 +124,7 @@ uninstall:
 	fi
 
 clean:
-	rm -f smtpsend src/*.o $(UNIT) $(BENCH) tests/fuzz/addr tests/fuzz/msg
+	rm -f smtpsend src/*.o $(UNIT) $(BENCH) $(FUZZ)
 
 dist: clean
 	mkdir -p smtpsend-$(VERSION)
@@ -123,4 +133,4 @@ dist: clean
 	tar -cf - smtpsend-$(VERSION) | gzip > smtpsend-$(VERSION).tar.gz
 	rm -rf smtpsend-$(VERSION)
 
-.PHONY: all check check-sanitize demo bench fuzz install uninstall clean dist
+.PHONY: all check check-sanitize demo bench fuzz fuzz-smoke install uninstall clean dist
