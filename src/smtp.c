@@ -31,6 +31,8 @@
 #define BDAT_HEAD	32	/* room for "BDAT <size> LAST\r\n" */
 #define MIN_ROOM	4096	/* encode no less than this into a buffer */
 #define BDAT_DRAIN	16	/* chunks between looks at the replies */
+#define QUIT_ROOM	(sizeof("QUIT\r\n") - 1)
+#define CHUNK_ROOM	(BDAT_HEAD + MIN_ROOM + QUIT_ROOM)
 
 enum state {
 	S_CONNECT, S_TLS, S_GREETING, S_EHLO, S_HELO, S_STARTTLS, S_AUTH,
@@ -823,13 +825,26 @@ send_chunks(struct smtp *s, int last, size_t last_rcpt)
 	wire_init(&t->wire, 0, t->src->stop_at_dot);
 	while (!failed(s)) {
 		char head[BDAT_HEAD];
-		size_t data_off = c->outlen + BDAT_HEAD, n, start;
+		size_t data_off, n, start;
 		int hl;
 
+		/* the envelope may have filled the buffer: a chunk needs room
+		 * for its head, MIN_ROOM of data and QUIT after it */
+		if (NET_OUT_SIZE - c->outlen < CHUNK_ROOM &&
+		    conn_flush(c) == -1) {
+			fail(s, FAIL_TEMP, 1, "%s", c->err);
+			return;
+		}
+		data_off = c->outlen + BDAT_HEAD;
 		n = encode_some(s, c->out + data_off,
-		    NET_OUT_SIZE - data_off - sizeof("QUIT\r\n"));
+		    NET_OUT_SIZE - data_off - QUIT_ROOM);
 		if (failed(s))
 			return;
+		if (n == 0 && !t->body_done) {
+			/* never "BDAT 0" but as the LAST chunk (RFC 3030) */
+			fail(s, FAIL_OS, 1, "internal error: empty BDAT chunk");
+			return;
+		}
 		/* several recipients: hold LAST until all have answered */
 		if (t->body_done && t->env->nrcpt > 1 && last_rcpt != (size_t)-1) {
 			if (collect_upto(s, last_rcpt) == -1 ||
@@ -960,10 +975,9 @@ smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
 		if (failed(s) || collect(s) == -1 ||
 		    envelope_outcome(s, 0) == -1)
 			goto done;
-		if (t->bdat_failed.code && !t->final.code)
-			final_outcome(s, &t->bdat_failed);
-		else
-			final_outcome(s, &t->final);
+		/* a refused chunk fails the transaction, whatever LAST got */
+		final_outcome(s, t->bdat_failed.code ? &t->bdat_failed :
+		    &t->final);
 		goto done;
 	}
 	if (!pipelining && envelope_outcome(s, 0) == -1)
