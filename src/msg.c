@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <gnutls/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,30 @@ msg_open(struct message *m, int fd, int stop_at_dot)
 	m->eight_bit = -1;
 }
 
+void
+msg_set_deadline(struct message *m, long long at_ms, int seconds)
+{
+	m->deadline = at_ms;
+	m->deadline_limit = seconds;
+}
+
+/* Waits until the input is readable, or dies when the session is over. */
+static void
+wait_input(struct message *m)
+{
+	struct pollfd pfd = { .fd = m->fd, .events = POLLIN };
+	long long left;
+	int r;
+
+	do {
+		left = m->deadline - now_ms();
+		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
+	} while (r == -1 && errno == EINTR);
+	if (r == 0)
+		die(FAIL_TEMP, "timed out reading the message: the session took "
+		    "longer than timeout_session (%d s)", m->deadline_limit);
+}
+
 /* Reads more input after the unconsumed bytes; 0 at end of input. */
 static size_t
 fill(struct message *m)
@@ -56,6 +81,8 @@ fill(struct message *m)
 		m->cap *= 2;
 		m->buf = xrealloc(m->buf, m->cap);
 	}
+	if (m->deadline)
+		wait_input(m);
 	while ((n = read(m->fd, m->buf + m->len, m->cap - m->len)) < 0)
 		if (errno != EINTR)
 			die(FAIL_IO, "reading the message:");

@@ -28,6 +28,9 @@ struct message {
 	int ended;		/* a "." line ended the message in the header */
 	int out_sent;
 
+	long long deadline;	/* reading may not go past this (ms), 0: none */
+	int deadline_limit;	/* seconds, for the message */
+
 	long long size;		/* estimated size for SIZE=, or -1 */
 	int eight_bit;		/* 1: has 8-bit bytes, 0: 7-bit, -1: unknown */
 	int header_8bit;	/* the header has non-ASCII bytes */
@@ -62,6 +65,12 @@ struct rewrite {
  * Message-ID when missing.
  */
 void msg_rewrite(struct message *, const struct rewrite *);
+
+/*
+ * From now on, reading the message may not wait past at_ms (now_ms()
+ * time): the rest of it is read during the session, whose time is limited.
+ */
+void msg_set_deadline(struct message *, long long at_ms, int seconds);
 
 /* Sets size and eight_bit as far as known before sending. */
 void msg_estimate(struct message *);

@@ -25,15 +25,6 @@
 #include "tls.h"
 #include "util.h"
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for fd to be ready; 1 ready, 0 timed out, -1 error. */
 static int
 wait_fd(int fd, short events, long long deadline)
@@ -50,6 +41,28 @@ wait_fd(int fd, short events, long long deadline)
 		if (r >= 0 || errno != EINTR)
 			return r > 0 ? 1 : r;
 	}
+}
+
+/* seconds from now, but never past the end of the session */
+long long
+conn_deadline(const struct conn *c, int seconds)
+{
+	long long d = now_ms() + seconds * 1000LL;
+
+	return c->session_end && c->session_end < d ? c->session_end : d;
+}
+
+/* What a timed-out wait says: its own limit, or the session's. */
+static void
+timed_out(struct conn *c, const char *what)
+{
+	if (c->session_end && now_ms() >= c->session_end)
+		snprintf(c->err, sizeof(c->err), "timed out %s: the session "
+		    "took longer than timeout_session (%d s)", what,
+		    c->session_limit);
+	else
+		snprintf(c->err, sizeof(c->err), "timed out after %d s %s",
+		    c->timeout, what);
 }
 
 static int
@@ -88,7 +101,7 @@ try_connect(struct conn *c, const struct addrinfo *ai, const char *host,
 		if (errno != EINPROGRESS) {
 			err = errno;
 		} else {
-			int r = wait_fd(fd, POLLOUT, now_ms() + timeout * 1000LL);
+			int r = wait_fd(fd, POLLOUT, conn_deadline(c, timeout));
 
 			if (r == 0)
 				err = ETIMEDOUT;
@@ -110,7 +123,8 @@ try_connect(struct conn *c, const struct addrinfo *ai, const char *host,
 }
 
 int
-conn_open(struct conn *c, const char *host, const char *port, int timeout)
+conn_open(struct conn *c, const char *host, const char *port, int timeout,
+    int session)
 {
 	struct addrinfo hints, *res, *ai;
 	int r;
@@ -118,6 +132,8 @@ conn_open(struct conn *c, const char *host, const char *port, int timeout)
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->timeout = timeout;
+	c->session_limit = session;
+	c->session_end = now_ms() + session * 1000LL;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -132,7 +148,7 @@ conn_open(struct conn *c, const char *host, const char *port, int timeout)
 		    gai_strerror(r));
 		return -1;
 	}
-	for (ai = res; ai; ai = ai->ai_next)
+	for (ai = res; ai && now_ms() < c->session_end; ai = ai->ai_next)
 		if (try_connect(c, ai, host, port, timeout) == 0)
 			break;
 	freeaddrinfo(res);
@@ -146,7 +162,7 @@ conn_open(struct conn *c, const char *host, const char *port, int timeout)
 int
 conn_starttls(struct conn *c, const struct tls_params *p)
 {
-	long long deadline = now_ms() + c->timeout * 1000LL;
+	long long deadline = conn_deadline(c, c->timeout);
 	int r;
 
 	if (!(c->tls = tls_new(c->fd, p, c->err, sizeof(c->err))))
@@ -156,9 +172,13 @@ conn_starttls(struct conn *c, const struct tls_params *p)
 			return -1;
 		r = wait_fd(c->fd, r == TLS_WANT_WRITE ? POLLOUT : POLLIN,
 		    deadline);
-		if (r <= 0) {
-			snprintf(c->err, sizeof(c->err), "TLS handshake %s",
-			    r == 0 ? "timed out" : "failed: poll error");
+		if (r < 0) {
+			snprintf(c->err, sizeof(c->err), "TLS handshake failed: "
+			    "poll error");
+			return -1;
+		}
+		if (r == 0) {
+			timed_out(c, "in the TLS handshake");
 			return -1;
 		}
 	}
@@ -182,11 +202,15 @@ sock_write(struct conn *c, const char *p, size_t n)
 	return r < 0 ? TLS_ERROR : r;
 }
 
-/* Writes p to the socket, waiting while it is full; -1 with err set. */
+/*
+ * Writes p to the socket, waiting while it is full; -1 with err set. Each
+ * wait for room has the phase's timeout (RFC 5321 4.5.3.2: per send), and
+ * none goes past the end of the session, however slowly the server reads.
+ */
 static int
 send_all(struct conn *c, const char *p, size_t n)
 {
-	long long deadline = now_ms() + c->timeout * 1000LL;
+	long long deadline = conn_deadline(c, c->timeout);
 	size_t done = 0;
 
 	while (done < n) {
@@ -194,7 +218,7 @@ send_all(struct conn *c, const char *p, size_t n)
 
 		if (r > 0) {
 			done += r;
-			deadline = now_ms() + c->timeout * 1000LL;
+			deadline = conn_deadline(c, c->timeout);
 			continue;
 		}
 		if (r == TLS_ERROR) {
@@ -206,9 +230,13 @@ send_all(struct conn *c, const char *p, size_t n)
 				    "lost while sending: %s", strerror(errno));
 			return -1;
 		}
-		if ((r = wait_fd(c->fd, POLLOUT, deadline)) <= 0) {
-			snprintf(c->err, sizeof(c->err), "%s while sending",
-			    r == 0 ? "timed out" : "poll error");
+		if ((r = wait_fd(c->fd, POLLOUT, deadline)) < 0) {
+			snprintf(c->err, sizeof(c->err), "poll error while "
+			    "sending: %s", strerror(errno));
+			return -1;
+		}
+		if (r == 0) {
+			timed_out(c, "while sending");
 			return -1;
 		}
 	}
@@ -296,13 +324,6 @@ raw_read(struct conn *c, char *p, size_t n)
 	return r < 0 ? TLS_ERROR : r;
 }
 
-/* The moment that many seconds from now, for conn_readline(). */
-long long
-conn_deadline(int seconds)
-{
-	return now_ms() + seconds * 1000LL;
-}
-
 /*
  * One line from the server into *line, LF excluded (a CR before it is
  * kept, for the caller to check). Waits until deadline at most.
@@ -343,10 +364,13 @@ conn_readline(struct conn *c, char **line, size_t *len, size_t max,
 		}
 		r = wait_fd(c->fd, r == TLS_WANT_WRITE ? POLLOUT : POLLIN,
 		    deadline);
-		if (r <= 0) {
-			snprintf(c->err, sizeof(c->err), r == 0 ?
-			    "timed out after %d s waiting for the server" :
-			    "poll error", c->timeout);
+		if (r < 0) {
+			snprintf(c->err, sizeof(c->err), "poll error: %s",
+			    strerror(errno));
+			return NET_FAIL;
+		}
+		if (r == 0) {
+			timed_out(c, "waiting for the server");
 			return NET_FAIL;
 		}
 	}

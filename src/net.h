@@ -12,6 +12,8 @@ struct conn {
 	int fd;
 	struct tls *tls;	/* NULL while plaintext */
 	int timeout;		/* seconds for the next wait */
+	long long session_end;	/* no wait goes past this (ms), 0: none */
+	int session_limit;	/* seconds, for the message */
 	int loopback;		/* the peer is a loopback address */
 	char *out;
 	size_t outlen;
@@ -26,7 +28,12 @@ struct conn {
 #define NET_FAIL	(-1)	/* error or timeout, err set */
 #define NET_LONG	(-2)	/* line longer than the limit */
 
-int conn_open(struct conn *, const char *host, const char *port, int timeout);
+/*
+ * Connects, within timeout seconds per address. No wait of the whole
+ * session, connecting included, goes past session seconds from now.
+ */
+int conn_open(struct conn *, const char *host, const char *port, int timeout,
+    int session);
 int conn_starttls(struct conn *, const struct tls_params *);
 void conn_put(struct conn *, const void *, size_t);
 void conn_puts(struct conn *, const char *);
@@ -34,7 +41,7 @@ char *conn_space(struct conn *, size_t need);
 void conn_commit(struct conn *, size_t);
 int conn_flush(struct conn *);
 int conn_flush_from(struct conn *, size_t from);
-long long conn_deadline(int seconds);
+long long conn_deadline(const struct conn *, int seconds);
 int conn_readline(struct conn *, char **line, size_t *len, size_t max,
     long long deadline);
 int conn_has_input(struct conn *);

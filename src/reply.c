@@ -34,7 +34,7 @@ reply_read(struct conn *c, struct reply *r, enum fail *f, char *why,
     size_t wl)
 {
 	/* one deadline for the whole reply: no dribbling it out line by line */
-	long long deadline = conn_deadline(c->timeout);
+	long long deadline = conn_deadline(c, c->timeout);
 	char shown[128];
 	int lines = 0;
 

@@ -515,7 +515,8 @@ smtp_open(const struct account *a, const char *password,
 	s->state = S_CONNECT;
 	if (a->tls != TLS_NONE)
 		s->trust = tls_trust_start(a->tls_trust_file);
-	if (conn_open(&s->conn, a->host, a->port, a->timeout.connect) == -1) {
+	if (conn_open(&s->conn, a->host, a->port, a->timeout.connect,
+	    a->timeout_session) == -1) {
 		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
 		return s;
 	}

@@ -206,6 +206,9 @@ submit(const struct options *o, int fd)
 	src.ctx = &m;
 	src.stop_at_dot = o->dot_ends;
 
+	/* the rest of the message is read while the session's clock runs */
+	msg_set_deadline(&m, now_ms() + acct->timeout_session * 1000LL,
+	    acct->timeout_session);
 	session = smtp_open(acct, password, &res);
 	if (res.fail == FAIL_NONE)
 		smtp_send(session, &env, &src, 1, &res);

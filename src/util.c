@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -141,6 +142,15 @@ int
 has_line_break(const char *s)
 {
 	return strpbrk(s, "\r\n") != NULL;
+}
+
+long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* This machine's name as set, no DNS; "localhost" if it is unusable. */

@@ -40,6 +40,7 @@ void wipe(void *, size_t);
 void wipestr(char *);
 
 int has_line_break(const char *);
+long long now_ms(void);		/* a monotonic clock, in milliseconds */
 const char *host_name(void);
 
 /* A growable byte buffer. */

@@ -46,6 +46,7 @@ class Script:
         self.tls_implicit = False
         self.cert = "server"
         self.connections = 1
+        self.trickle = 0
         self.blocks = {}
         block = None
         for lineno, line in enumerate(text.split("\n"), 1):
@@ -78,6 +79,9 @@ class Script:
             self.tls_implicit = True
         elif len(words) == 2 and words[0] == "cert" and words[1] in CERT_NAMES:
             self.cert = words[1]
+        elif len(words) == 2 and words[0] == "trickle" and \
+                words[1].isdigit() and int(words[1]) > 0:
+            self.trickle = int(words[1])
         elif len(words) == 2 and words[0] == "connections" and \
                 words[1].isdigit() and int(words[1]) > 0:
             self.connections = int(words[1])
@@ -216,6 +220,13 @@ class Session:
             note("write failed: %s" % e)
             self.broken = True
 
+    def client_gone(self):
+        """The runner closes our stdin once the client has exited."""
+        if not self.args.watch_stdin:
+            return False
+        ready, _, _ = select.select([sys.stdin.fileno()], [], [], 0)
+        return bool(ready) and not os.read(sys.stdin.fileno(), 4096)
+
     def timeout(self):
         if self.hanging is not None:
             return max(0.01, self.hanging - time.monotonic())
@@ -230,9 +241,14 @@ class Session:
         if self.eof_epoch is not None:
             return False
         self.epoch += 1
+        if self.script.trickle and self.client_gone():
+            self.script.trickle = 0     # drain what is left at full speed
+        if self.script.trickle:
+            # a server that reads slowly: N bytes, then a 0.1 s pause
+            time.sleep(0.1)
         try:
             self.sock.settimeout(self.timeout())
-            data = self.sock.recv(65536)
+            data = self.sock.recv(self.script.trickle or 65536)
         except socket.timeout:
             raise       # run() knows whether that is the !hang limit
         except OSError as e:
@@ -242,7 +258,7 @@ class Session:
             self.eof_epoch = self.epoch
             return False
         self.sock.settimeout(0)
-        while True:
+        while not self.script.trickle:
             try:
                 more = self.sock.recv(65536)
             except (BlockingIOError, ssl.SSLWantReadError,
