@@ -8,6 +8,7 @@ SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/msg.c src/net.c \
 	src/wire.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
+	tests/unit/t_net \
 	tests/unit/t_conf tests/unit/t_reply tests/unit/t_util
 
 all: smtpsend

@@ -74,10 +74,9 @@ b64(const char *p, size_t n)
 char *
 auth_command(struct auth *a)
 {
-	struct buf b = { 0 };
-	char *ir;
+	static const char verb[] = "AUTH PLAIN ";
 	size_t ulen, plen, n;
-	char *msg;
+	char *msg, *line;
 
 	a->step = 0;
 	if (a->mech != AUTH_PLAIN)
@@ -91,13 +90,13 @@ auth_command(struct auth *a)
 	memcpy(msg + 1, a->user, ulen);
 	msg[ulen + 1] = '\0';
 	memcpy(msg + ulen + 2, a->password, plen);
-	ir = b64(msg, n);
+	/* sized once: a buffer that grew would leave copies in freed memory */
+	line = xmalloc(sizeof(verb) - 1 + BASE64_LEN(n));
+	memcpy(line, verb, sizeof(verb) - 1);
+	base64_encode(msg, n, line + sizeof(verb) - 1);
 	wipe(msg, n);
 	free(msg);
-	buf_printf(&b, "AUTH PLAIN %s", ir);
-	wipestr(ir);
-	free(ir);
-	return b.data;
+	return line;
 }
 
 char *

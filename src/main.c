@@ -6,6 +6,11 @@
  * exit_status().
  */
 
+#include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "serve.h"
@@ -54,6 +60,39 @@ checked(const char *what, const char *value)
 	if (has_line_break(value))
 		die(FAIL_USAGE, "%s contains a line break", what);
 	return value;
+}
+
+/* A header field's text: no line break, and no ESC, DEL or other control. */
+static const char *
+printable_text(const char *what, const char *value)
+{
+	checked(what, value);
+	for (const char *p = value; *p; p++)
+		if ((*p > 0 && *p < ' ' && *p != '\t') || *p == 0x7f)
+			die(FAIL_USAGE, "%s contains a control character", what);
+	return value;
+}
+
+/*
+ * Before anything else: descriptors 0 to 2 must be open, or the relay's
+ * socket could become stderr and carry our messages into the SMTP stream;
+ * and no core dump or ptrace may show the password.
+ */
+static void
+start_safely(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(exit_status(FAIL_OS));
+	if (setrlimit(RLIMIT_CORE, &none) == -1)
+		die(FAIL_OS, "setrlimit:");
+#ifdef __linux__
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		die(FAIL_OS, "prctl:");
+#endif
 }
 
 /* -N never | success,failure,delay: the NOTIFY= value. */
@@ -175,7 +214,8 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 			o->config = optarg;
 			break;
 		case 'F':
-			o->fullname = checked("the full name (-F)", optarg);
+			o->fullname = printable_text("the full name (-F)",
+			    optarg);
 			break;
 		case 'f':
 		case 'r':
@@ -257,6 +297,7 @@ main(int argc, char **argv)
 	const char *name = strrchr(argv[0], '/');
 	int i;
 
+	start_safely();
 	name = name ? name + 1 : argv[0];
 	if (!strcmp(name, "mailq"))
 		mode = MODE_QUEUE_LIST;

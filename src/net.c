@@ -243,6 +243,16 @@ send_all(struct conn *c, const char *p, size_t n)
 	return 0;
 }
 
+/* Credentials don't stay in the buffer after they went out. */
+static void
+wipe_secret(struct conn *c)
+{
+	if (c->secret && c->out) {
+		explicit_bzero(c->out, NET_OUT_SIZE);
+		c->secret = 0;
+	}
+}
+
 int
 conn_flush(struct conn *c)
 {
@@ -270,8 +280,10 @@ conn_flush_from(struct conn *c, size_t from)
 	}
 	if (send_all(c, p, n) == -1) {
 		c->failed = 1;
+		wipe_secret(c);
 		return -1;
 	}
+	wipe_secret(c);
 	c->outlen = 0;
 	return 0;
 }
@@ -309,6 +321,13 @@ void
 conn_puts(struct conn *c, const char *s)
 {
 	conn_put(c, s, strlen(s));
+}
+
+void
+conn_put_secret(struct conn *c, const void *p, size_t n)
+{
+	conn_put(c, p, n);
+	c->secret = 1;
 }
 
 static ssize_t
@@ -400,6 +419,7 @@ conn_close(struct conn *c)
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
+	wipe_secret(c);
 	free(c->out);
 	c->out = NULL;
 }

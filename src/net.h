@@ -20,6 +20,7 @@ struct conn {
 	char in[NET_IN_SIZE];
 	size_t inoff, inlen;
 	int failed;		/* a write failed: err says why */
+	int secret;		/* out holds a secret: wipe it once written */
 	char err[256];		/* what failed, for the caller's message */
 };
 
@@ -37,6 +38,8 @@ int conn_open(struct conn *, const char *host, const char *port, int timeout,
 int conn_starttls(struct conn *, const struct tls_params *);
 void conn_put(struct conn *, const void *, size_t);
 void conn_puts(struct conn *, const char *);
+/* Like conn_put(); the buffer is wiped once it is written or closed. */
+void conn_put_secret(struct conn *, const void *, size_t);
 char *conn_space(struct conn *, size_t need);
 void conn_commit(struct conn *, size_t);
 int conn_flush(struct conn *);

@@ -175,7 +175,7 @@ static void
 secret_cmd(struct smtp *s, char *line, const char *shown)
 {
 	trace("-> %s", shown);
-	conn_puts(&s->conn, line);
+	conn_put_secret(&s->conn, line, strlen(line));
 	conn_put(&s->conn, "\r\n", 2);
 	wipestr(line);
 	free(line);

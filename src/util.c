@@ -35,18 +35,96 @@ exit_status(enum fail f)
 	return EX_SOFTWARE;
 }
 
-/* A format ending in ':' gets the current errno text appended. */
+/*
+ * Length of the UTF-8 character at p (at most n bytes) that a terminal
+ * shows as text, or 0: invalid, overlong, a surrogate, or a C1 control
+ * (U+0080 to U+009F, which terminals obey like ESC).
+ */
+static size_t
+utf8_printable(const unsigned char *p, size_t n)
+{
+	unsigned cp;
+	size_t len, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if (cp < 0xa0 || (len == 3 && cp < 0x800) || (len == 4 &&
+	    (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * Writes s to fp with every byte a terminal would obey instead of show
+ * (controls, DEL, C1, invalid UTF-8) as \xNN: what a server, a message or
+ * a file says never reaches the terminal as escape sequences.
+ */
+static void
+put_escaped(FILE *fp, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len;
+
+	while (i < n) {
+		if ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t') {
+			fputc(p[i++], fp);
+		} else if (p[i] >= 0x80 && (len = utf8_printable(p + i, n - i))) {
+			fwrite(p + i, 1, len, fp);
+			i += len;
+		} else {
+			fprintf(fp, "\\x%02x", p[i++]);
+		}
+	}
+}
+
+/* One diagnostic line; a format ending in ':' gets strerror appended. */
+static void
+vline(FILE *fp, const char *prefix, int err, const char *fmt, va_list ap)
+{
+	char small[1024], *text = small;
+	size_t n = strlen(fmt);
+	va_list copy;
+	int len;
+
+	va_copy(copy, ap);
+	len = vsnprintf(small, sizeof(small), fmt, ap);
+	if (len >= (int)sizeof(small) && (text = malloc(len + 1)))
+		vsnprintf(text, len + 1, fmt, copy);
+	else if (len >= (int)sizeof(small))
+		text = small, len = sizeof(small) - 1;
+	va_end(copy);
+	if (len < 0)
+		len = 0;
+	fputs(prefix, fp);
+	put_escaped(fp, text, len);
+	if (n > 0 && fmt[n - 1] == ':')
+		fprintf(fp, " %s", strerror(err));
+	fputc('\n', fp);
+	if (text != small)
+		free(text);
+}
+
 static void
 vmessage(const char *fmt, va_list ap)
 {
 	int saved = errno;
-	size_t n = strlen(fmt);
+	char prefix[64];
 
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	if (n > 0 && fmt[n - 1] == ':')
-		fprintf(stderr, " %s", strerror(saved));
-	fputc('\n', stderr);
+	snprintf(prefix, sizeof(prefix), "%s: ", progname);
+	vline(stderr, prefix, saved, fmt, ap);
 }
 
 void
@@ -77,15 +155,13 @@ trace(const char *fmt, ...)
 
 	if (verbose) {
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		vline(stderr, "", 0, fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
 	}
 	if (trace_file) {
 		va_start(ap, fmt);
-		vfprintf(trace_file, fmt, ap);
+		vline(trace_file, "", 0, fmt, ap);
 		va_end(ap);
-		fputc('\n', trace_file);
 	}
 }
 
@@ -205,15 +281,19 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		die(FAIL_OS, "vsnprintf failed");
+	/* what was formatted may be a secret: leave no copy behind */
 	if ((size_t)n < sizeof(small)) {
 		buf_add(b, small, n);
+		explicit_bzero(small, n);
 		return;
 	}
+	explicit_bzero(small, sizeof(small));
 	big = xmalloc(n + 1);
 	va_start(ap, fmt);
 	vsnprintf(big, n + 1, fmt, ap);
 	va_end(ap);
 	buf_add(b, big, n);
+	explicit_bzero(big, n);
 	free(big);
 }
 
