@@ -3,7 +3,7 @@
 
 include config.mk
 
-SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/msg.c src/net.c \
+SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/dsn.c src/msg.c src/net.c \
 	src/reply.c src/serve.c src/smtp.c src/submit.c src/tls.c src/util.c \
 	src/wire.c
 OBJ = $(SRC:.c=.o)
@@ -20,7 +20,8 @@ src/addr.o: src/addr.h src/util.h config.mk
 src/alias.o: src/addr.h src/alias.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/conf.o: src/addr.h src/conf.h src/util.h config.mk
-src/main.o: src/serve.h src/submit.h src/util.h config.mk
+src/dsn.o: src/dsn.h config.mk
+src/main.o: src/dsn.h src/serve.h src/submit.h src/util.h config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
@@ -81,7 +82,8 @@ tests/bench/measure: tests/bench/measure.c config.mk
 FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS = 60
-FUZZ = tests/fuzz/addr tests/fuzz/msg
+FUZZ = tests/fuzz/addr tests/fuzz/msg tests/fuzz/session tests/fuzz/wire \
+	tests/fuzz/dsn tests/fuzz/auth
 FUZZ_BUILD = $(FUZZ_CC) $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o $@
 
 fuzz: $(FUZZ)
@@ -93,6 +95,21 @@ fuzz-smoke: $(FUZZ)
 
 tests/fuzz/addr: tests/fuzz/addr.c src/addr.c src/util.c
 	$(FUZZ_BUILD) tests/fuzz/addr.c src/addr.c src/util.c
+
+tests/fuzz/wire: tests/fuzz/wire.c src/wire.c src/wire.h
+	$(FUZZ_BUILD) tests/fuzz/wire.c src/wire.c
+
+tests/fuzz/dsn: tests/fuzz/dsn.c src/dsn.c src/dsn.h
+	$(FUZZ_BUILD) tests/fuzz/dsn.c src/dsn.c
+
+tests/fuzz/auth: tests/fuzz/auth.c src/auth.c src/util.c src/auth.h
+	$(FUZZ_BUILD) tests/fuzz/auth.c src/auth.c src/util.c
+
+SESSION_SRC = src/smtp.c src/net.c src/tls.c src/reply.c src/auth.c \
+	src/wire.c src/util.c
+
+tests/fuzz/session: tests/fuzz/session.c $(SESSION_SRC) src/smtp.h src/net.h
+	$(FUZZ_BUILD) tests/fuzz/session.c $(SESSION_SRC) $(LDLIBS)
 
 tests/fuzz/msg: tests/fuzz/msg.c src/msg.c src/addr.c src/util.c src/wire.c
 	$(FUZZ_BUILD) tests/fuzz/msg.c src/msg.c src/addr.c src/util.c \

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "dsn.h"
 #include "serve.h"
 #include "submit.h"
 
@@ -97,55 +98,25 @@ start_safely(void)
 
 /* -N never | success,failure,delay: the NOTIFY= value. */
 static const char *
-dsn_notify(const char *v)
+notify_of(const char *v)
 {
-	static char out[64];
-	static const char *const words[] = { "NEVER", "SUCCESS", "FAILURE",
-	    "DELAY" };
-	char *copy = xstrdup(v), *w, *save;
-	unsigned seen = 0;
-	size_t i;
+	static char out[DSN_NOTIFY_MAX];
 
-	out[0] = '\0';
-	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < 4; i++)
-			if (!strcasecmp(w, words[i]))
-				break;
-		if (i == 4 || (seen & (1u << i)))
-			die(FAIL_USAGE, "-N takes never, or success, failure "
-			    "and delay separated by commas");
-		seen |= 1u << i;
-		if (*out)
-			strcat(out, ",");
-		strcat(out, words[i]);
-	}
-	free(copy);
-	if (!seen || ((seen & 1) && seen != 1))
+	if (dsn_notify(v, out) == -1)
 		die(FAIL_USAGE, "-N takes never, or success, failure and delay "
 		    "separated by commas");
 	return out;
 }
 
-/* -V envid as xtext (RFC 3461 4): '+', '=' and others as +XX. */
+/* -V envid as xtext (RFC 3461 4). */
 static const char *
-dsn_envid(const char *v)
+envid_of(const char *v)
 {
-	static char out[512];
-	size_t o = 0;
+	static char out[DSN_XTEXT_MAX];
+	const char *why;
 
-	if (strlen(v) > 100 || !*v)
-		die(FAIL_USAGE, "-V: the envelope id must be 1 to 100 "
-		    "characters");
-	for (const unsigned char *p = (const void *)v; *p; p++) {
-		if (*p < 32 || *p > 126)
-			die(FAIL_USAGE, "-V: the envelope id must be printable "
-			    "ASCII");
-		if (*p == '+' || *p == '=' || *p == ' ')
-			o += snprintf(out + o, sizeof(out) - o, "+%02X", *p);
-		else
-			out[o++] = *p;
-	}
-	out[o] = '\0';
+	if (dsn_envid(v, out, &why) == -1)
+		die(FAIL_USAGE, "-V: %s", why);
 	return out;
 }
 
@@ -227,7 +198,7 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 			o->dot_ends = 0;
 			break;
 		case 'N':
-			o->notify = dsn_notify(checked("-N", optarg));
+			o->notify = notify_of(checked("-N", optarg));
 			break;
 		case 'o':
 			/* -oi is -i; the other -o options tune sendmail's own
@@ -250,7 +221,7 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 			o->extract = 1;
 			break;
 		case 'V':
-			o->envid = dsn_envid(optarg);
+			o->envid = envid_of(optarg);
 			break;
 		case 'v':
 			verbose = 1;

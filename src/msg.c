@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <gnutls/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -252,21 +253,25 @@ msg_field(const struct message *m, const char *name, size_t *len)
 	return NULL;
 }
 
-static void
+static int
 add_from_field(const struct message *m, const struct field *f,
-    struct addrlist *list)
+    struct addrlist *list, char *why, size_t wl)
 {
 	size_t len;
 	const char *v = field_value(m, f, &len), *err;
 
 	len -= 2;	/* the field's own CRLF */
-	if (addr_parse_list(v, len, list, &err) == -1)
-		die(FAIL_DATA, "bad address in %.*s: %s", (int)f->namelen,
+	if (addr_parse_list(v, len, list, &err) == -1) {
+		snprintf(why, wl, "bad address in %.*s: %s", (int)f->namelen,
 		    m->hdr.data + f->off, err);
+		return -1;
+	}
+	return 0;
 }
 
-void
-msg_recipients(struct message *m, struct addrlist *list)
+int
+msg_recipients(struct message *m, struct addrlist *list, char *why,
+    size_t wl)
 {
 	static const char *plain[] = { "To", "Cc", "Bcc" };
 	static const char *resent[] = { "Resent-To", "Resent-Cc", "Resent-Bcc" };
@@ -291,8 +296,10 @@ msg_recipients(struct message *m, struct addrlist *list)
 	    i < (use_resent ? last : m->nfields); i++)
 		for (j = 0; j < 3; j++)
 			if (field_is(m, &m->fields[i],
-			    use_resent ? resent[j] : plain[j]))
-				add_from_field(m, &m->fields[i], list);
+			    use_resent ? resent[j] : plain[j]) &&
+			    add_from_field(m, &m->fields[i], list, why, wl) == -1)
+				return -1;
+	return 0;
 }
 
 static int

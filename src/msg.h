@@ -43,8 +43,11 @@ void msg_open(struct message *, int fd, int stop_at_dot);
 /* Reads and checks the header; dies with FAIL_DATA or FAIL_IO. */
 void msg_read_header(struct message *);
 
-/* -t: the recipients named by To/Cc/Bcc, or by the newest Resent- block. */
-void msg_recipients(struct message *, struct addrlist *);
+/*
+ * -t: the recipients named by To/Cc/Bcc, or by the newest Resent- block.
+ * -1 with why set if a field does not parse.
+ */
+int msg_recipients(struct message *, struct addrlist *, char *why, size_t);
 
 struct rewrite {
 	const char *from_addr;	/* for a missing From: */

@@ -158,6 +158,32 @@ conn_open(struct conn *c, const char *host, const char *port, int timeout,
 	return 0;
 }
 
+int
+conn_attach(struct conn *c, int fd, int timeout, int session)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int flags = fcntl(fd, F_GETFL), one = 1;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->timeout = timeout;
+	c->session_limit = session;
+	c->session_end = now_ms() + session * 1000LL;
+	if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		snprintf(c->err, sizeof(c->err), "fcntl: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* a socket of this machine's own (AF_UNIX) is as local as loopback */
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		c->loopback = ss.ss_family == AF_UNIX ||
+		    is_loopback((struct sockaddr *)&ss);
+	c->fd = fd;
+	c->out = xmalloc(NET_OUT_SIZE);
+	return 0;
+}
+
 /* Drives the handshake with the same deadlines as everything else. */
 int
 conn_starttls(struct conn *c, const struct tls_params *p)

@@ -35,6 +35,8 @@ struct conn {
  */
 int conn_open(struct conn *, const char *host, const char *port, int timeout,
     int session);
+/* The same over a socket that is connected already; it takes fd. */
+int conn_attach(struct conn *, int fd, int timeout, int session);
 int conn_starttls(struct conn *, const struct tls_params *);
 void conn_put(struct conn *, const void *, size_t);
 void conn_puts(struct conn *, const char *);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "conf.h"
@@ -501,11 +502,13 @@ run(struct smtp *s, enum state until)
 	}
 }
 
-struct smtp *
-smtp_open(const struct account *a, const char *password,
+/* Connects to the account's relay, or takes the socket fd if not -1. */
+static struct smtp *
+start(const struct account *a, const char *password, int fd,
     struct smtp_result *res)
 {
 	struct smtp *s = xmalloc(sizeof(*s));
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	memset(res, 0, sizeof(*res));
@@ -515,8 +518,15 @@ smtp_open(const struct account *a, const char *password,
 	s->state = S_CONNECT;
 	if (a->tls != TLS_NONE)
 		s->trust = tls_trust_start(a->tls_trust_file);
-	if (conn_open(&s->conn, a->host, a->port, a->timeout.connect,
-	    a->timeout_session) == -1) {
+	if (fd == -1)
+		r = conn_open(&s->conn, a->host, a->port, a->timeout.connect,
+		    a->timeout_session);
+	else
+		r = conn_attach(&s->conn, fd, a->timeout.connect,
+		    a->timeout_session);
+	if (r == -1) {
+		if (fd != -1)
+			close(fd);
 		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
 		return s;
 	}
@@ -525,6 +535,20 @@ smtp_open(const struct account *a, const char *password,
 	set_state(s, a->tls == TLS_IMPLICIT ? S_TLS : S_GREETING);
 	run(s, S_READY);
 	return s;
+}
+
+struct smtp *
+smtp_open(const struct account *a, const char *password,
+    struct smtp_result *res)
+{
+	return start(a, password, -1, res);
+}
+
+struct smtp *
+smtp_open_fd(const struct account *a, const char *password, int fd,
+    struct smtp_result *res)
+{
+	return start(a, password, fd, res);
 }
 
 /* Handles the reply for the oldest pending command. */

@@ -39,6 +39,10 @@ struct smtp;
 struct smtp *smtp_open(const struct account *, const char *password,
     struct smtp_result *);
 
+/* The same over a socket that is already connected; the session takes fd. */
+struct smtp *smtp_open_fd(const struct account *, const char *password,
+    int fd, struct smtp_result *);
+
 /*
  * Sends one message. last: QUIT follows, so it may be pipelined with the
  * end of the message. On failure the session is closed.

@@ -170,7 +170,10 @@ submit(const struct options *o, int fd)
 	msg_open(&m, fd, o->dot_ends);
 	msg_read_header(&m);
 	if (o->extract) {
-		msg_recipients(&m, &found);
+		char why[512];
+
+		if (msg_recipients(&m, &found, why, sizeof(why)) == -1)
+			die(FAIL_DATA, "%s", why);
 		add_rcpts(&rcpts, &found, &ln, FAIL_DATA, "the message header");
 		addrlist_free(&found);
 	}

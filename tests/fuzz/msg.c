@@ -1,6 +1,6 @@
 /*
- * fuzz/msg.c: libFuzzer target for header parsing and rewriting (make
- * fuzz). Inputs that the checks reject end the process by design, so
+ * fuzz/msg.c: libFuzzer target for header parsing, -t extraction and
+ * rewriting (make fuzz). Inputs that the checks reject end the process by design, so
  * those (NUL, CR, lines near the length limit) are skipped here.
  */
 
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "addr.h"
 #include "msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -46,6 +47,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	lseek(fd, 0, SEEK_SET);
 	msg_open(&m, fd, size & 1);
 	msg_read_header(&m);
+	{
+		struct addrlist l = { 0 };
+		char why[256];
+
+		/* -t: every address found is one that could go into RCPT */
+		if (msg_recipients(&m, &l, why, sizeof(why)) == 0)
+			for (size_t i = 0; i < l.n; i++)
+				if (strpbrk(l.v[i].spec, "\r\n<>") &&
+				    !addr_check(l.v[i].spec))
+					abort();
+		addrlist_free(&l);
+	}
 	msg_rewrite(&m, &rw);
 	msg_estimate(&m);
 	while (msg_next(&m, &p) > 0)

@@ -230,10 +230,11 @@ check_rcpts(const struct rcase *c)
 	struct message m;
 	struct addrlist l = { 0 };
 	struct buf b = { 0 };
+	char why[256] = "";
 
 	msg_open(&m, input(c->in, strlen(c->in)), 0);
 	msg_read_header(&m);
-	msg_recipients(&m, &l);
+	msg_recipients(&m, &l, why, sizeof(why));
 	buf_add(&b, "", 0);
 	for (size_t i = 0; i < l.n; i++)
 		buf_printf(&b, "%s%s", i ? " " : "", l.v[i].spec);
@@ -249,10 +250,12 @@ recipients_of(void *in)
 {
 	struct message m;
 	struct addrlist l = { 0 };
+	char why[256];
 
 	msg_open(&m, input(in, strlen(in)), 0);
 	msg_read_header(&m);
-	msg_recipients(&m, &l);
+	if (msg_recipients(&m, &l, why, sizeof(why)) == -1)
+		die(FAIL_DATA, "%s", why);
 }
 
 int
