@@ -54,6 +54,10 @@ check-sanitize:
 		LDFLAGS='$(LDFLAGS) $(SANITIZE_FLAGS)' check
 	$(MAKE) clean
 
+# The conversation tests with smtpsend under valgrind (some 3 minutes).
+check-valgrind: smtpsend
+	tests/conv/valgrind
+
 # A throwaway relay on 127.0.0.1 with STARTTLS and AUTH receives a message.
 demo: smtpsend
 	tests/demo
@@ -151,4 +155,4 @@ dist: clean
 	tar -cf - smtpsend-$(VERSION) | gzip > smtpsend-$(VERSION).tar.gz
 	rm -rf smtpsend-$(VERSION)
 
-.PHONY: all check check-sanitize demo bench fuzz fuzz-smoke install uninstall clean dist
+.PHONY: all check check-sanitize check-valgrind demo bench fuzz fuzz-smoke install uninstall clean dist
