@@ -657,27 +657,27 @@ static void
 send_mail(struct smtp *s)
 {
 	const struct envelope *e = s->t.env;
-	char params[512] = "";
-	size_t n = 0;
+	struct buf params = { 0 };
 	int dsn = (s->caps & CAP_DSN) != 0;
 
+	buf_add(&params, "", 0);
 	if ((s->caps & CAP_SIZE) && e->size >= 0)
-		n += snprintf(params + n, sizeof(params) - n, " SIZE=%lld",
-		    e->size);
+		buf_printf(&params, " SIZE=%lld", e->size);
 	if ((s->caps & CAP_8BITMIME) && (e->body == 8 ||
 	    (e->body == 0 && e->eight_bit != 0)))
-		n += snprintf(params + n, sizeof(params) - n, " BODY=8BITMIME");
+		buf_addstr(&params, " BODY=8BITMIME");
 	else if ((s->caps & CAP_8BITMIME) && e->body == 7)
-		n += snprintf(params + n, sizeof(params) - n, " BODY=7BIT");
+		buf_addstr(&params, " BODY=7BIT");
 	else if (e->eight_bit == 1)
 		trace("-- note: 8-bit message, server lacks 8BITMIME");
 	if (e->utf8)
-		n += snprintf(params + n, sizeof(params) - n, " SMTPUTF8");
+		buf_addstr(&params, " SMTPUTF8");
 	if (dsn && e->ret)
-		n += snprintf(params + n, sizeof(params) - n, " RET=%s", e->ret);
+		buf_printf(&params, " RET=%s", e->ret);
 	if (dsn && e->envid)
-		snprintf(params + n, sizeof(params) - n, " ENVID=%s", e->envid);
-	cmd(s, "MAIL FROM:<%s>%s", e->from, params);
+		buf_printf(&params, " ENVID=%s", e->envid);
+	cmd(s, "MAIL FROM:<%s>%s", e->from, params.data);
+	buf_free(&params);
 	expect(s, S_MAIL, 0, 0);
 }
 
@@ -1025,11 +1025,14 @@ smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
 		goto done;
 	final_outcome(s, &t->final);
 done:
-	/* a transaction left open by a failure is reset */
+	/* a transaction left open by a failure is reset; with more to
+	 * send, its reply is read now, not taken for the next MAIL's */
 	if (!s->drop && t->mail.code / 100 == 2 && !t->final.code) {
 		set_state(s, S_RSET);
 		cmd(s, "RSET");
 		expect(s, S_RSET, 0, 0);
+		if (!last && collect(s) == -1)
+			last = 1;
 	}
 	txn_free(t);
 	if (!s->drop && !last)

@@ -7,7 +7,8 @@
  * quiet for a moment), then end of file. The settings choose pipelining,
  * chunking, AUTH, STARTTLS, DSN, the recipient count (up to 4 700, with a
  * length that shifts where the output buffer fills) and the message size
- * (up to 320 KiB, handed over in pieces of a fuzzed size). The session
+ * (up to 320 KiB, handed over in pieces of a fuzzed size), and one or
+ * two messages over the session. The session
  * must never exit the process, and the client must never send a BDAT
  * chunk of 0 octets except as LAST.
  */
@@ -232,6 +233,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	s = smtp_open_fd(&a, a.auth != AUTH_OFF ? "s3cret" : NULL, sp[0], &res);
+	if (res.fail == FAIL_NONE && (data[4] & 128)) {
+		/* two messages over one session: the first one's replies,
+		 * RSET's included, must all be read before the second */
+		smtp_send(s, &env, &src, 0, &res);
+		body.off = 0;
+		memset(&res, 0, sizeof(res));
+	}
 	if (res.fail == FAIL_NONE)
 		smtp_send(s, &env, &src, 1, &res);
 	smtp_close(s);
