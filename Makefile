@@ -5,10 +5,10 @@ include config.mk
 
 SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/msg.c src/net.c \
 	src/reply.c src/serve.c src/smtp.c src/submit.c src/tls.c src/util.c \
-	src/wire.c
+	src/wire.c src/lines.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
-	tests/unit/t_conf tests/unit/t_reply tests/unit/t_util
+	tests/unit/t_conf tests/unit/t_reply tests/unit/t_util tests/unit/t_lines
 
 all: smtpsend
 
@@ -19,6 +19,7 @@ src/addr.o: src/addr.h src/util.h config.mk
 src/alias.o: src/addr.h src/alias.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/conf.o: src/addr.h src/conf.h src/util.h config.mk
+src/lines.o: src/lines.h src/util.h config.mk
 src/main.o: src/serve.h src/submit.h src/util.h config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
