@@ -20,11 +20,12 @@ src/alias.o: src/addr.h src/alias.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/conf.o: src/addr.h src/conf.h src/util.h config.mk
 src/lines.o: src/lines.h src/util.h config.mk
-src/main.o: src/serve.h src/submit.h src/util.h config.mk
+src/main.o: src/lines.h src/serve.h src/submit.h src/util.h config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
-src/serve.o: src/addr.h src/serve.h src/submit.h src/util.h config.mk
+src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
+	config.mk
 src/submit.o: src/addr.h src/alias.h src/conf.h src/msg.h src/smtp.h \
 	src/submit.h src/util.h config.mk
 src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h \
