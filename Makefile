@@ -82,7 +82,7 @@ tests/bench/measure: tests/bench/measure.c config.mk
 FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS = 60
-FUZZ = tests/fuzz/addr tests/fuzz/msg
+FUZZ = tests/fuzz/addr tests/fuzz/msg tests/fuzz/serve tests/fuzz/lines
 FUZZ_BUILD = $(FUZZ_CC) $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o $@
 
 fuzz: $(FUZZ)
@@ -98,6 +98,13 @@ tests/fuzz/addr: tests/fuzz/addr.c src/addr.c src/util.c
 tests/fuzz/msg: tests/fuzz/msg.c src/msg.c src/addr.c src/util.c src/wire.c
 	$(FUZZ_BUILD) tests/fuzz/msg.c src/msg.c src/addr.c src/util.c \
 		src/wire.c $(LDLIBS)
+
+# A whole -bs session; a small line buffer makes long lines cheap to reach.
+tests/fuzz/serve: tests/fuzz/serve.c $(SRC) src/lines.h src/serve.h
+	$(FUZZ_BUILD) -DLINES_BUF=40 tests/fuzz/serve.c $(SRC) $(LDLIBS)
+
+tests/fuzz/lines: tests/fuzz/lines.c src/lines.c src/lines.h src/util.c
+	$(FUZZ_BUILD) -DLINES_BUF=8 tests/fuzz/lines.c src/lines.c src/util.c
 
 install: smtpsend
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
