@@ -3,13 +3,13 @@
 
 include config.mk
 
-SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/dsn.c src/msg.c src/net.c \
-	src/reply.c src/serve.c src/smtp.c src/submit.c src/tls.c src/util.c \
-	src/wire.c
+SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/dsn.c src/lines.c \
+	src/msg.c src/net.c src/reply.c src/serve.c src/smtp.c src/submit.c \
+	src/tls.c src/util.c src/wire.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
-	tests/unit/t_net \
-	tests/unit/t_conf tests/unit/t_reply tests/unit/t_util
+	tests/unit/t_net tests/unit/t_conf tests/unit/t_reply tests/unit/t_util \
+	tests/unit/t_lines
 
 all: smtpsend
 
@@ -21,11 +21,14 @@ src/alias.o: src/addr.h src/alias.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/conf.o: src/addr.h src/conf.h src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
-src/main.o: src/dsn.h src/serve.h src/submit.h src/util.h config.mk
+src/lines.o: src/lines.h src/util.h config.mk
+src/main.o: src/dsn.h src/lines.h src/serve.h src/submit.h src/util.h \
+	config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
-src/serve.o: src/addr.h src/serve.h src/submit.h src/util.h config.mk
+src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
+	config.mk
 src/submit.o: src/addr.h src/alias.h src/conf.h src/msg.h src/smtp.h \
 	src/submit.h src/util.h config.mk
 src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h \
@@ -87,7 +90,7 @@ FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS = 60
 FUZZ = tests/fuzz/addr tests/fuzz/msg tests/fuzz/session tests/fuzz/wire \
-	tests/fuzz/dsn tests/fuzz/auth
+	tests/fuzz/dsn tests/fuzz/auth tests/fuzz/serve tests/fuzz/lines
 FUZZ_BUILD = $(FUZZ_CC) $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o $@
 
 fuzz: $(FUZZ)
@@ -118,6 +121,13 @@ tests/fuzz/session: tests/fuzz/session.c $(SESSION_SRC) src/smtp.h src/net.h
 tests/fuzz/msg: tests/fuzz/msg.c src/msg.c src/addr.c src/util.c src/wire.c
 	$(FUZZ_BUILD) tests/fuzz/msg.c src/msg.c src/addr.c src/util.c \
 		src/wire.c $(LDLIBS)
+
+# A whole -bs session; a small line buffer makes long lines cheap to reach.
+tests/fuzz/serve: tests/fuzz/serve.c $(SRC) src/lines.h src/serve.h
+	$(FUZZ_BUILD) -DLINES_BUF=40 tests/fuzz/serve.c $(SRC) $(LDLIBS)
+
+tests/fuzz/lines: tests/fuzz/lines.c src/lines.c src/lines.h src/util.c
+	$(FUZZ_BUILD) -DLINES_BUF=8 tests/fuzz/lines.c src/lines.c src/util.c
 
 install: smtpsend
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \

@@ -289,8 +289,12 @@ main(int argc, char **argv)
 		return 0;
 	case MODE_ALIASES:
 		return exit_status(check_aliases(&o));
-	case MODE_SERVE:
-		return serve(&o);
+	case MODE_SERVE: {
+		int in = 0;
+		struct serve_io io = { lines_read_fd, &in, 1, serve_relay, &o };
+
+		return serve(&io);
+	}
 	case MODE_SEND:
 		break;
 	}

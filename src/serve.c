@@ -1,16 +1,43 @@
 /*
  * serve.c: sendmail -bs, an SMTP dialogue on stdin and stdout (Symfony
  * Mailer and Alpine submit this way). Each message is spooled to an
- * unlinked file, then relayed by a child running the ordinary submission
- * path; the final dot is answered with the relay's outcome, so 250 means
- * the relay took the message. A recipient the relay rejects fails the
- * whole message: no message goes to only some recipients, so a client
- * that tries again sends no duplicates.
+ * unlinked file, then handed to the deliver function, which for smtpsend
+ * is a child running the ordinary submission path; the final dot is
+ * answered with the relay's outcome, so 250 means the relay took the
+ * message. A recipient the relay rejects fails the whole message: no
+ * message goes to only some recipients, so a client that tries again
+ * sends no duplicates.
+ *
+ * Input comes through the line reader (lines.c) as pieces that say
+ * whether they start a line and how they end, so neither a command nor
+ * a dot is ever looked for in the middle of a line, however long.
+ *
+ * Line ends, and SMTP smuggling: only CRLF "." CRLF ends the data, where
+ * the line before the dot ended in CRLF too (or the dot is the first
+ * line after 354). Inside the data a line ended by a bare LF is taken as
+ * a line end (the relay side sends it as CRLF), but a "." line ended by
+ * a bare LF, or right after a bare-LF line, never ends the data: other
+ * servers may see an end there, and a client (or a relay before us) that
+ * sends one is either broken or smuggling a second message. Such a
+ * message is read to its real end and refused with 550 5.5.2; nothing of
+ * it is relayed (Postfix's smtpd_forbid_bare_newline does the same).
+ * Command lines may end in a bare LF, for people typing at -bs: a
+ * command line is never part of a message, so it cannot smuggle one.
+ *
+ * A spool that cannot be written (disk full, file size limit) is still
+ * read to the final dot before the 451, so the rest of the message is
+ * never taken for commands. When the client stops reading (stdout
+ * closed), -bs says so in one line on stderr and exits 75 if a
+ * transaction was open (nothing of it was relayed), 74 otherwise; the
+ * reply to each final dot is written at once, so the line also says
+ * when the last message was relayed but its 250 could not be written.
  */
 
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +51,21 @@
 #include "submit.h"
 
 #define LINE_MAX_LEN	1000	/* RFC 5321 4.5.3.1.4, command lines */
+#define REPLY_TEXT_MAX	400	/* a reply line stays within 512 octets */
+#define REPLY_LINES_MAX	20
 #define MAX_RCPTS	1000
 #define REPORT_MAX	2048
 
+/* A lone dot is never the open piece of a longer line (see lines.h). */
+_Static_assert(LINES_BUF > 2, "an open piece must be longer than a dot");
+
 struct session {
-	char in[64 * 1024];
-	size_t inoff, inlen;
+	const struct serve_io *io;
+	struct lines *in;
+	char out[8192];
+	size_t outlen;
+	int werr;		/* errno of a failed write to the client */
+	int relayed_unanswered;	/* that write held a relayed message's 250 */
 	int eof;
 	int in_mail;
 	char *sender;
@@ -37,73 +73,91 @@ struct session {
 	int body;		/* BODY= of MAIL: 7, 8 or 0 */
 };
 
-static void
-reply(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fputs("\r\n", stdout);
-}
-
-/* Replies wait in stdio until the client can't send more without them. */
+/* Writes what the replies left; on failure the session is over. */
 static int
-fill(struct session *s)
+flush(struct session *s)
 {
+	size_t off = 0;
 	ssize_t n;
 
-	if (s->inoff > 0) {
-		memmove(s->in, s->in + s->inoff, s->inlen - s->inoff);
-		s->inlen -= s->inoff;
-		s->inoff = 0;
+	while (!s->werr && off < s->outlen) {
+		if ((n = write(s->io->out, s->out + off, s->outlen - off)) < 0) {
+			if (errno != EINTR)
+				s->werr = errno;
+			continue;
+		}
+		off += n;
 	}
-	fflush(stdout);
-	while ((n = read(0, s->in + s->inlen, sizeof(s->in) - s->inlen)) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (n == 0)
-		s->eof = 1;
-	s->inlen += n;
-	return n;
+	s->outlen = 0;
+	return s->werr ? -1 : 0;
+}
+
+/* One reply line; the text is cut to fit a line and kept printable. */
+static void
+reply(struct session *s, const char *fmt, ...)
+{
+	char line[REPLY_TEXT_MAX + 16];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(line) - 3)
+		n = sizeof(line) - 3;
+	for (int i = 0; i < n; i++)
+		if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
+			line[i] = '?';
+	memcpy(line + n, "\r\n", 2);
+	if (s->outlen + n + 2 > sizeof(s->out))
+		flush(s);
+	memcpy(s->out + s->outlen, line, n + 2);
+	s->outlen += n + 2;
+}
+
+/* Replies wait until the client cannot send more without them. */
+static ssize_t
+client_read(void *ctx, char *buf, size_t len)
+{
+	struct session *s = ctx;
+
+	if (flush(s) < 0) {
+		errno = s->werr;
+		return -1;
+	}
+	return s->io->read(s->io->read_ctx, buf, len);
 }
 
 /*
- * The next line, LF or CRLF ended, without its end. Returns its length,
- * -1 at the end of input, -2 for a line longer than max (skipped).
+ * The next command line into cmd (LINE_MAX_LEN + 1 bytes): its length,
+ * -2 for a line too long (read to its end), -1 at the end of the input;
+ * a last line without its end is dropped.
  */
 static long
-next_line(struct session *s, char **line, size_t max)
+next_command(struct session *s, char *cmd)
 {
-	int too_long = 0;
+	struct piece pc;
+	size_t n = 0;
+	int too_long = 0, r;
 
-	for (;;) {
-		char *p = s->in + s->inoff;
-		size_t avail = s->inlen - s->inoff;
-		char *nl = memchr(p, '\n', avail);
-
-		if (nl) {
-			size_t len = nl - p;
-
-			s->inoff += len + 1;
-			if (len > 0 && p[len - 1] == '\r')
-				len--;
-			if (too_long || len > max)
-				return -2;
-			*line = p;
-			p[len] = '\0';
-			return len;
-		}
-		if (s->eof)
+	do {
+		if ((r = lines_next(s->in, &pc)) != 1) {
+			s->eof = 1;
 			return -1;
-		if (avail == sizeof(s->in)) {
-			too_long = 1;	/* drop what we have, keep reading */
-			s->inoff = s->inlen;
 		}
-		if (fill(s) < 0)
-			return -1;
-	}
+		if (pc.len > LINE_MAX_LEN - n)
+			too_long = 1;
+		if (!too_long) {
+			memcpy(cmd + n, pc.p, pc.len);
+			n += pc.len;
+		}
+	} while (pc.end == LINE_OPEN);
+	if (too_long)
+		return -2;
+	cmd[n] = '\0';
+	return n;
 }
 
 static void
@@ -137,29 +191,32 @@ path_arg(char *arg, char **params)
 static void
 do_mail(struct session *s, char *arg)
 {
-	char *params, *addr = path_arg(arg, &params), *p;
+	char *params, *addr = path_arg(arg, &params), *p, *save;
+	int body = 0;
 
 	if (s->in_mail) {
-		reply("503 5.5.1 sender already given");
+		reply(s, "503 5.5.1 sender already given");
 		return;
 	}
 	if (!addr || (*addr && addr_check(addr))) {
-		reply("501 5.1.7 bad sender address");
+		reply(s, "501 5.1.7 bad sender address");
 		return;
 	}
-	for (p = strtok(params, " "); p; p = strtok(NULL, " ")) {
+	for (p = strtok_r(params, " ", &save); p;
+	    p = strtok_r(NULL, " ", &save)) {
 		if (!strcasecmp(p, "BODY=8BITMIME"))
-			s->body = 8;
+			body = 8;
 		else if (!strcasecmp(p, "BODY=7BIT"))
-			s->body = 7;
+			body = 7;
 		else if (strcasecmp(p, "SMTPUTF8") && strncasecmp(p, "SIZE=", 5)) {
-			reply("555 5.5.4 unsupported parameter %s", p);
+			reply(s, "555 5.5.4 unsupported parameter %s", p);
 			return;
 		}
 	}
 	s->sender = xstrdup(addr);
+	s->body = body;
 	s->in_mail = 1;
-	reply("250 2.1.0 sender ok");
+	reply(s, "250 2.1.0 sender ok");
 }
 
 static void
@@ -168,63 +225,87 @@ do_rcpt(struct session *s, char *arg)
 	char *params, *addr = path_arg(arg, &params);
 
 	if (!s->in_mail) {
-		reply("503 5.5.1 need MAIL first");
+		reply(s, "503 5.5.1 need MAIL first");
 		return;
 	}
 	if (!addr || !*addr || addr_check(addr)) {
-		reply("501 5.1.3 bad recipient address");
+		reply(s, "501 5.1.3 bad recipient address");
 		return;
 	}
 	if (params[strspn(params, " ")]) {
-		reply("555 5.5.4 unsupported parameter");
+		reply(s, "555 5.5.4 unsupported parameter");
 		return;
 	}
 	if (s->rcpts.n >= MAX_RCPTS) {
-		reply("452 4.5.3 too many recipients");
+		reply(s, "452 4.5.3 too many recipients");
 		return;
 	}
 	strlist_add(&s->rcpts, xstrdup(addr));
-	reply("250 2.1.5 recipient ok");
+	reply(s, "250 2.1.5 recipient ok");
 }
 
-/* Copies the message to an unlinked file, undoing dot-stuffing. */
-static int
-spool(struct session *s, FILE *out)
-{
-	for (;;) {
-		char *p = s->in + s->inoff, *nl;
-		size_t avail = s->inlen - s->inoff, len;
+/* What the final dot found besides the message. */
+struct spooled {
+	int ambiguous;		/* a "." line next to a bare LF */
+	int werr;		/* errno of the first failed spool write */
+};
 
-		if (!(nl = memchr(p, '\n', avail))) {
-			if (s->eof)
-				return -1;
-			if (avail == sizeof(s->in)) {
-				/* a long line: pass on what we have */
-				if (fwrite(p, 1, avail, out) != avail)
-					return -2;
-				s->inoff = s->inlen;
+static void
+spool_write(FILE *out, struct spooled *sp, const char *p, size_t n)
+{
+	if (!sp->werr && n > 0 && fwrite(p, 1, n, out) != n)
+		sp->werr = errno ? errno : EIO;
+}
+
+/*
+ * Copies the message to out, undoing dot-stuffing, up to the final dot,
+ * however the spool fares. Returns 0 at the final dot, -1 if the input
+ * ended first.
+ */
+static int
+spool(struct session *s, FILE *out, struct spooled *sp)
+{
+	static const char *const ends[] = { "", "\r\n", "\n" };
+	int crlf_before = 1;	/* the 354 counts as a CRLF line end */
+	struct piece pc;
+
+	for (;;) {
+		const char *p;
+		size_t n;
+
+		if (lines_next(s->in, &pc) != 1) {
+			s->eof = 1;
+			return -1;
+		}
+		p = pc.p;
+		n = pc.len;
+		if (pc.bol && n > 0 && p[0] == '.') {
+			if (n == 1 && pc.end == LINE_CRLF && crlf_before)
+				break;
+			if (n == 1 && pc.end != LINE_OPEN) {
+				/* an end of data to some, not to us */
+				sp->ambiguous = 1;
+				crlf_before = pc.end == LINE_CRLF;
+				continue;
 			}
-			if (fill(s) < 0)
-				return -1;
-			continue;
-		}
-		len = nl - p + 1;
-		s->inoff += len;
-		if ((len == 2 && p[0] == '.') ||
-		    (len == 3 && p[0] == '.' && p[1] == '\r'))
-			return fflush(out) == 0 ? 0 : -2;
-		if (*p == '.') {
 			p++;
-			len--;
+			n--;
 		}
-		if (fwrite(p, 1, len, out) != len)
-			return -2;
+		errno = 0;
+		spool_write(out, sp, p, n);
+		spool_write(out, sp, ends[pc.end], strlen(ends[pc.end]));
+		if (pc.end != LINE_OPEN)
+			crlf_before = pc.end == LINE_CRLF;
 	}
+	errno = 0;
+	if (!sp->werr && fflush(out) != 0)
+		sp->werr = errno ? errno : EIO;
+	return 0;
 }
 
 /* The reply that tells the client what relaying the message did. */
 static void
-outcome(int status, char *report)
+outcome(struct session *s, int status, char *report)
 {
 	static const struct { int status; const char *code; } map[] = {
 		{ 65, "554 5.6.0" }, { 67, "550 5.1.1" }, { 69, "554 5.0.0" },
@@ -235,7 +316,7 @@ outcome(int status, char *report)
 	int lines = 0;
 
 	if (status == 0) {
-		reply("250 2.0.0 message accepted by the relay");
+		reply(s, "250 2.0.0 message accepted by the relay");
 		return;
 	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -248,163 +329,213 @@ outcome(int status, char *report)
 			continue;
 		while (next && strncmp(next, "smtpsend: ", 10))
 			next = strtok_r(NULL, "\n", &save);
-		printf("%.3s%c%s %s\r\n", code, next ? '-' : ' ', code + 4,
+		if (++lines == REPLY_LINES_MAX)
+			next = NULL;
+		reply(s, "%.3s%c%s %s", code, next ? '-' : ' ', code + 4,
 		    line + 10);
-		lines++;
 	}
 	if (!lines)
-		reply("%s message not relayed (status %d)", code, status);
+		reply(s, "%s message not relayed (status %d)", code, status);
 }
 
 static void
-relay(struct session *s, const struct options *base, FILE *spooled)
+do_data(struct session *s)
 {
-	struct options o = *base;
+	struct spooled sp = { 0, 0 };
 	char report[REPORT_MAX + 1];
-	int pfd[2], status;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	fflush(stdout);
-	if (pipe(pfd) == -1 || (pid = fork()) == -1) {
-		reply("451 4.3.0 cannot relay now: %s", strerror(errno));
-		return;
-	}
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		close(pfd[1]);
-		/* the child must never speak on the client's channel */
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(exit_status(FAIL_OS));
-		o.sender = s->sender;
-		o.rcpts = s->rcpts.v;
-		o.nrcpts = s->rcpts.n;
-		o.extract = 0;
-		o.dot_ends = 0;
-		o.all_or_nothing = 1;
-		if (s->body)
-			o.body = s->body;
-		rewind(spooled);
-		_exit(exit_status(submit(&o, fileno(spooled))));
-	}
-	close(pfd[1]);
-	while ((r = read(pfd[0], report + n, REPORT_MAX - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		/* what the child says goes to our stderr too, for the log */
-		fwrite(report + n, 1, r, stderr);
-		n += r;
-		if (n == REPORT_MAX) {
-			char sink[4096];
-
-			while ((r = read(pfd[0], sink, sizeof(sink))) > 0 ||
-			    (r < 0 && errno == EINTR))
-				if (r > 0)
-					fwrite(sink, 1, r, stderr);
-			break;
-		}
-	}
-	report[n] = '\0';
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	outcome(WIFEXITED(status) ? WEXITSTATUS(status) : 75, report);
-}
-
-static void
-do_data(struct session *s, const struct options *o)
-{
 	FILE *spooled;
-	int r;
+	int status;
 
 	if (!s->in_mail || s->rcpts.n == 0) {
-		reply("503 5.5.1 need RCPT first");
+		reply(s, "503 5.5.1 need RCPT first");
 		return;
 	}
 	if (!(spooled = tmpfile())) {
-		reply("451 4.3.0 cannot spool the message: %s", strerror(errno));
+		reply(s, "451 4.3.0 cannot spool the message: %s",
+		    strerror(errno));
 		return;
 	}
-	reply("354 end data with <CR><LF>.<CR><LF>");
-	fflush(stdout);
-	r = spool(s, spooled);
-	if (r == -1) {
+	reply(s, "354 end data with <CR><LF>.<CR><LF>");
+	if (spool(s, spooled, &sp) < 0) {
 		fclose(spooled);
 		return;		/* the client went away mid-message */
 	}
-	if (r == -2)
-		reply("451 4.3.0 cannot spool the message: %s", strerror(errno));
-	else
-		relay(s, o, spooled);
+	if (sp.ambiguous) {
+		reply(s, "550 5.5.2 bare LF next to a \".\" line: refused as "
+		    "SMTP smuggling");
+	} else if (sp.werr || lseek(fileno(spooled), 0, SEEK_SET) == -1) {
+		reply(s, "451 4.3.0 cannot spool the message: %s",
+		    strerror(sp.werr ? sp.werr : errno));
+	} else {
+		struct delivery d = { s->sender, s->rcpts.v, s->rcpts.n,
+		    s->body, fileno(spooled) };
+
+		flush(s);
+		report[0] = '\0';
+		status = s->io->deliver(s->io->deliver_ctx, &d, report,
+		    sizeof(report));
+		outcome(s, status, report);
+		/* at once: the client must not wait, nor we stay unsure */
+		if (flush(s) < 0 && status == 0)
+			s->relayed_unanswered = 1;
+	}
 	fclose(spooled);
 	reset(s);
 }
 
+static void
+command(struct session *s, char *line)
+{
+	char *arg = line + strcspn(line, " ");
+
+	if (*arg)
+		*arg++ = '\0';
+	if (!strcasecmp(line, "EHLO")) {
+		reset(s);
+		reply(s, "250-%s", host_name());
+		reply(s, "250-PIPELINING");
+		reply(s, "250-8BITMIME");
+		reply(s, "250-SMTPUTF8");
+		reply(s, "250 ENHANCEDSTATUSCODES");
+	} else if (!strcasecmp(line, "HELO")) {
+		reset(s);
+		reply(s, "250 %s", host_name());
+	} else if (!strcasecmp(line, "MAIL") && !strncasecmp(arg, "FROM:", 5)) {
+		do_mail(s, arg + 5);
+	} else if (!strcasecmp(line, "RCPT") && !strncasecmp(arg, "TO:", 3)) {
+		do_rcpt(s, arg + 3);
+	} else if (!strcasecmp(line, "DATA")) {
+		do_data(s);
+	} else if (!strcasecmp(line, "RSET")) {
+		reset(s);
+		reply(s, "250 2.0.0 reset");
+	} else if (!strcasecmp(line, "NOOP")) {
+		reply(s, "250 2.0.0 ok");
+	} else if (!strcasecmp(line, "VRFY")) {
+		reply(s, "252 2.5.0 cannot verify, but will try");
+	} else if (!strcasecmp(line, "HELP")) {
+		reply(s, "214 2.0.0 EHLO HELO MAIL RCPT DATA RSET NOOP VRFY "
+		    "QUIT");
+	} else {
+		reply(s, "500 5.5.2 command not recognized");
+	}
+}
+
 int
-serve(const struct options *o)
+serve(const struct serve_io *io)
 {
 	struct session s;
-	char *line;
+	char line[LINE_MAX_LEN + 1];
 	long n;
+	int status = 0;
 
+	/* a client that stops reading is an error to report, not a signal */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&s, 0, sizeof(s));
-	reply("220 %s ESMTP smtpsend", host_name());
-	while ((n = next_line(&s, &line, LINE_MAX_LEN)) != -1) {
-		char *arg;
-
-		if (n == -2) {
-			reply("500 5.5.2 line too long");
-			continue;
-		}
-		if (strpbrk(line, "\r") || strlen(line) != (size_t)n) {
-			reply("500 5.5.2 bad characters in command");
-			continue;
-		}
-		arg = line + strcspn(line, " ");
-		if (*arg)
-			*arg++ = '\0';
-		if (!strcasecmp(line, "EHLO")) {
-			reset(&s);
-			reply("250-%s", host_name());
-			reply("250-PIPELINING");
-			reply("250-8BITMIME");
-			reply("250-SMTPUTF8");
-			reply("250 ENHANCEDSTATUSCODES");
-		} else if (!strcasecmp(line, "HELO")) {
-			reset(&s);
-			reply("250 %s", host_name());
-		} else if (!strcasecmp(line, "MAIL") &&
-		    !strncasecmp(arg, "FROM:", 5)) {
-			do_mail(&s, arg + 5);
-		} else if (!strcasecmp(line, "RCPT") &&
-		    !strncasecmp(arg, "TO:", 3)) {
-			do_rcpt(&s, arg + 3);
-		} else if (!strcasecmp(line, "DATA")) {
-			do_data(&s, o);
-		} else if (!strcasecmp(line, "RSET")) {
-			reset(&s);
-			reply("250 2.0.0 reset");
-		} else if (!strcasecmp(line, "NOOP")) {
-			reply("250 2.0.0 ok");
-		} else if (!strcasecmp(line, "VRFY")) {
-			reply("252 2.5.0 cannot verify, but will try");
-		} else if (!strcasecmp(line, "HELP")) {
-			reply("214 2.0.0 EHLO HELO MAIL RCPT DATA RSET NOOP "
-			    "VRFY QUIT");
-		} else if (!strcasecmp(line, "QUIT")) {
-			reply("221 2.0.0 bye");
+	s.io = io;
+	s.in = lines_new(client_read, &s);
+	reply(&s, "220 %s ESMTP smtpsend", host_name());
+	while (!s.werr && (n = next_command(&s, line)) != -1) {
+		if (n == -2)
+			reply(&s, "500 5.5.2 line too long");
+		else if (strpbrk(line, "\r") || strlen(line) != (size_t)n)
+			reply(&s, "500 5.5.2 bad characters in command");
+		else if (!strcasecmp(line, "QUIT")) {
+			reply(&s, "221 2.0.0 bye");
 			break;
-		} else {
-			reply("500 5.5.2 command not recognized");
+		} else
+			command(&s, line);
+	}
+	flush(&s);
+	if (s.werr) {
+		warn("-bs: cannot write to the client: %s%s", strerror(s.werr),
+		    s.in_mail ? " (a transaction was open: nothing relayed)" :
+		    s.relayed_unanswered ? " (the last message was relayed, "
+		    "but the client was not told)" : "");
+		status = exit_status(s.in_mail ? FAIL_TEMP : FAIL_IO);
+	} else if (s.eof && s.in_mail) {
+		/* a client gone mid-transaction got no answer: nothing relayed */
+		status = exit_status(FAIL_TEMP);
+	}
+	reset(&s);
+	lines_free(s.in);
+	return status;
+}
+
+/*
+ * The child's messages, as it writes them to the pipe: all to our stderr
+ * (the log), and its "smtpsend: " lines to the report while they fit, so
+ * that a trace (-v) cannot crowd them out. A longer line is cut.
+ */
+static void
+collect(int fd, char *report, size_t size)
+{
+	char buf[4096], line[REPLY_TEXT_MAX + 16];
+	size_t n = 0, len = 0;
+	ssize_t r;
+
+	while ((r = read(fd, buf, sizeof(buf))) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		fwrite(buf, 1, r, stderr);
+		for (ssize_t i = 0; i < r; i++) {
+			if (buf[i] != '\n') {
+				if (len < sizeof(line))
+					line[len++] = buf[i];
+				continue;
+			}
+			if (len >= 10 && !memcmp(line, "smtpsend: ", 10) &&
+			    len + 2 <= size - n) {
+				memcpy(report + n, line, len);
+				n += len;
+				report[n++] = '\n';
+			}
+			len = 0;
 		}
 	}
-	fflush(stdout);
-	/* a client gone mid-transaction got no answer: nothing was relayed */
-	n = s.eof && s.in_mail;
-	reset(&s);
-	return n ? exit_status(FAIL_TEMP) : 0;
+	report[n] = '\0';
+}
+
+int
+serve_relay(void *ctx, const struct delivery *d, char *report, size_t size)
+{
+	struct options o = *(const struct options *)ctx;
+	int pfd[2], status;
+	pid_t pid;
+
+	fflush(stderr);
+	if (pipe(pfd) == -1 || (pid = fork()) == -1) {
+		snprintf(report, size, "smtpsend: cannot relay now: %s\n",
+		    strerror(errno));
+		return exit_status(FAIL_OS);
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		/* the child must never speak on the client's channel */
+		if (null == -1 || dup2(null, 1) == -1)
+			_exit(exit_status(FAIL_OS));
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		close(pfd[1]);
+		o.sender = d->sender;
+		o.rcpts = d->rcpts;
+		o.nrcpts = d->nrcpts;
+		o.extract = 0;
+		o.dot_ends = 0;
+		o.all_or_nothing = 1;
+		if (d->body)
+			o.body = d->body;
+		_exit(exit_status(submit(&o, d->fd)));
+	}
+	close(pfd[1]);
+	collect(pfd[0], report, size);
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 75;
 }
