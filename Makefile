@@ -4,11 +4,11 @@
 include config.mk
 
 SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/msg.c src/net.c \
-	src/reply.c src/serve.c src/smtp.c src/submit.c src/tls.c src/util.c \
-	src/wire.c
+	src/reply.c src/serve.c src/smtp.c src/strset.c src/submit.c src/tls.c \
+	src/util.c src/wire.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
-	tests/unit/t_conf tests/unit/t_reply tests/unit/t_util
+	tests/unit/t_conf tests/unit/t_reply tests/unit/t_util tests/unit/t_strset
 
 all: smtpsend
 
@@ -16,7 +16,7 @@ all: smtpsend
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -c -o $@ $<
 
 src/addr.o: src/addr.h src/util.h config.mk
-src/alias.o: src/addr.h src/alias.h src/util.h config.mk
+src/alias.o: src/addr.h src/alias.h src/strset.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/conf.o: src/addr.h src/conf.h src/util.h config.mk
 src/main.o: src/serve.h src/submit.h src/util.h config.mk
@@ -25,9 +25,10 @@ src/net.o: src/net.h src/tls.h src/util.h config.mk
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
 src/serve.o: src/addr.h src/serve.h src/submit.h src/util.h config.mk
 src/submit.o: src/addr.h src/alias.h src/conf.h src/msg.h src/smtp.h \
-	src/submit.h src/util.h config.mk
+	src/strset.h src/submit.h src/util.h config.mk
 src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h \
 	src/tls.h src/util.h src/wire.h config.mk
+src/strset.o: src/strset.h src/util.h config.mk
 src/tls.o: src/tls.h src/util.h config.mk
 src/util.o: src/util.h config.mk
 src/wire.o: src/wire.h config.mk

@@ -1,6 +1,9 @@
 /* util.c: failure classes to exit codes, messages, memory and buffers. */
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +137,35 @@ wipestr(char *s)
 {
 	if (s)
 		explicit_bzero(s, strlen(s));
+}
+
+int
+open_regular(const char *path, int nofollow, struct stat *st)
+{
+	struct stat own;
+	int fd, fl, saved;
+
+	if (!st)
+		st = &own;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	    (nofollow ? O_NOFOLLOW : 0));
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1)
+		goto fail;
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -2;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 /* Nothing that becomes part of an SMTP command may break the line. */

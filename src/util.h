@@ -39,6 +39,16 @@ char *xstrndup(const char *, size_t);
 void wipe(void *, size_t);
 void wipestr(char *);
 
+/*
+ * Opens path to read without blocking on a FIFO or a device: the file is
+ * checked, as opened, to be a regular file before anything reads it. With
+ * nofollow, a symbolic link as the last component fails with ELOOP. The
+ * descriptor is close-on-exec and blocking; *st (if given) is its fstat.
+ * Returns it, or -1 with errno set, or -2 if it is not a regular file.
+ */
+struct stat;
+int open_regular(const char *path, int nofollow, struct stat *st);
+
 int has_line_break(const char *);
 const char *host_name(void);
 
