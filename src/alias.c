@@ -50,21 +50,12 @@ static int __attribute__((format(printf, 2, 3)))
 fail(char **error, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (*error)
-		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		*error = xstrdup("cannot format an error message");
-		return -1;
+	if (!*error) {
+		va_start(ap, fmt);
+		*error = xvasprintf(fmt, ap);
+		va_end(ap);
 	}
-	*error = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(*error, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	return -1;
 }
 

@@ -20,6 +20,7 @@ enum fail {
 	FAIL_OS,		/* the system failed us (fork, memory) */
 };
 
+#include <stdarg.h>
 #include <stdio.h>
 
 extern const char *progname;
@@ -30,12 +31,14 @@ int exit_status(enum fail);
 void die(enum fail, const char *, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 void warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 void trace(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 void *xmalloc(size_t);
 void *xrealloc(void *, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
+char *xvasprintf(const char *, va_list);
 void wipe(void *, size_t);
 void wipestr(char *);
 
