@@ -81,7 +81,7 @@ tests/bench/measure: tests/bench/measure.c config.mk
 FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS = 60
-FUZZ = tests/fuzz/addr tests/fuzz/msg
+FUZZ = tests/fuzz/addr tests/fuzz/msg tests/fuzz/conf tests/fuzz/aliases
 FUZZ_BUILD = $(FUZZ_CC) $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o $@
 
 fuzz: $(FUZZ)
@@ -97,6 +97,15 @@ tests/fuzz/addr: tests/fuzz/addr.c src/addr.c src/util.c
 tests/fuzz/msg: tests/fuzz/msg.c src/msg.c src/addr.c src/util.c src/wire.c
 	$(FUZZ_BUILD) tests/fuzz/msg.c src/msg.c src/addr.c src/util.c \
 		src/wire.c $(LDLIBS)
+
+tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/addr.c src/util.c
+	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/addr.c src/util.c \
+		$(LDLIBS)
+
+tests/fuzz/aliases: tests/fuzz/aliases.c src/alias.c src/addr.c \
+	src/strset.c src/util.c
+	$(FUZZ_BUILD) tests/fuzz/aliases.c src/alias.c src/addr.c \
+		src/strset.c src/util.c
 
 install: smtpsend
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \

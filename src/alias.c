@@ -184,9 +184,11 @@ add_target(struct aliases *a, struct alias *al, const char *t,
 			    "included file", a->path, line);
 		return add_include(a, al, t + 9, line);
 	}
-	if (addr_parse_list(t, strlen(t), &found, &err) == -1)
+	if (addr_parse_list(t, strlen(t), &found, &err) == -1) {
+		addrlist_free(&found);	/* it may have grown */
 		return fail(&a->error, "%s:%lu: alias %s: bad address '%s': %s",
 		    a->path, line, al->name, t, err);
+	}
 	if (found.n != 1) {
 		addrlist_free(&found);
 		return fail(&a->error, "%s:%lu: alias %s: bad address '%s': "
@@ -338,6 +340,12 @@ size_t
 aliases_count(const struct aliases *a)
 {
 	return a ? a->n : 0;
+}
+
+const char *
+aliases_name(const struct aliases *a, size_t i)
+{
+	return a && i < a->n ? a->v[i].name : NULL;
 }
 
 void

@@ -23,6 +23,9 @@ struct aliases *aliases_load(const char *path);
 struct aliases *aliases_parse(const char *path, char *text, size_t len,
     char **error);
 size_t aliases_count(const struct aliases *);
+
+/* The name of the i-th alias in file order, or NULL past the last. */
+const char *aliases_name(const struct aliases *, size_t i);
 void aliases_free(struct aliases *);
 
 /* The local part of addr if it names a local user (malloc'd), else NULL. */

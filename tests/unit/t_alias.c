@@ -427,6 +427,18 @@ main(void)
 		snprintf(text, sizeof(text), "a: b@c.d\n\n# c\nbroken: x@\n");
 		bad("error names the line", text, "bad:4:");
 	}
+	{
+		/* in-process errors, as the fuzzer sees them: nothing leaks */
+		char text[] = "d: y@exelf@host.example.net, w@example.org\n";
+		char *error = NULL;
+		struct aliases *none = aliases_parse("p", text, strlen(text),
+		    &error);
+
+		CHECK(!none && error && strstr(error, "p:1: alias d: bad "
+		    "address"), "aliases_parse returns the error: %s",
+		    error ? error : "(none)");
+		free(error);
+	}
 	st = unit_exit_status(load, "/nonexistent/aliases", err, sizeof(err));
 	CHECK(st == 78 && strstr(err, "aliases /nonexistent/aliases"),
 	    "missing file: %s", err);
