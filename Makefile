@@ -18,7 +18,7 @@ all: smtpsend
 src/addr.o: src/addr.h src/util.h config.mk
 src/alias.o: src/addr.h src/alias.h src/strset.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
-src/conf.o: src/addr.h src/conf.h src/util.h config.mk
+src/conf.o: src/addr.h src/conf.h src/strset.h src/util.h config.mk
 src/main.o: src/serve.h src/submit.h src/util.h config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
@@ -98,9 +98,10 @@ tests/fuzz/msg: tests/fuzz/msg.c src/msg.c src/addr.c src/util.c src/wire.c
 	$(FUZZ_BUILD) tests/fuzz/msg.c src/msg.c src/addr.c src/util.c \
 		src/wire.c $(LDLIBS)
 
-tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/addr.c src/util.c
-	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/addr.c src/util.c \
-		$(LDLIBS)
+tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
+	src/util.c
+	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
+		src/util.c $(LDLIBS)
 
 tests/fuzz/aliases: tests/fuzz/aliases.c src/alias.c src/addr.c \
 	src/strset.c src/util.c

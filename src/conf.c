@@ -25,6 +25,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "strset.h"
 #include "util.h"
 
 #define DEFAULTS "defaults"
@@ -38,6 +39,7 @@
 
 struct setting {
 	char *section, *key, *value;
+	char *id;			/* "section key" */
 	unsigned long line;
 };
 
@@ -45,7 +47,9 @@ struct config {
 	char *path;
 	struct setting *v;
 	size_t n, cap;
+	struct strset ids;		/* setting ids -> index in v */
 	struct strlist accounts;	/* section names in file order */
+	struct strset names;		/* the same, to look up */
 	unsigned long line;		/* line being parsed */
 	char *error;			/* first error while parsing */
 	int has_password;
@@ -306,7 +310,7 @@ on_setting(void *user, const char *section, const char *key,
 	struct config *c = user;
 	const struct key *k;
 	const char *why;
-	size_t i;
+	char *id;
 
 	if (!*section) {
 		parse_error(c, section, NULL,
@@ -342,21 +346,19 @@ on_setting(void *user, const char *section, const char *key,
 		    " bytes");
 		return 0;
 	}
-	for (i = 0; i < c->n; i++) {
-		if (!strcmp(c->v[i].section, section) &&
-		    !strcmp(c->v[i].key, key)) {
-			parse_error(c, section, key, "set twice in one section");
-			return 0;
-		}
+	id = xasprintf("%s %s", section, key);
+	c->ids.exact = c->names.exact = 1;
+	if (!strset_add(&c->ids, id, c->n)) {
+		free(id);
+		parse_error(c, section, key, "set twice in one section");
+		return 0;
 	}
 	if (!strcmp(key, "password"))
 		c->has_password = 1;
-	if (strcmp(section, DEFAULTS) != 0) {
-		for (i = 0; i < c->accounts.n; i++)
-			if (!strcmp(c->accounts.v[i], section))
-				break;
-		if (i == c->accounts.n)
-			strlist_add(&c->accounts, xstrdup(section));
+	if (strcmp(section, DEFAULTS) != 0 && !strset_find(&c->names,
+	    section)) {
+		strlist_add(&c->accounts, xstrdup(section));
+		strset_add(&c->names, c->accounts.v[c->accounts.n - 1], 0);
 	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 32;
@@ -365,6 +367,7 @@ on_setting(void *user, const char *section, const char *key,
 	c->v[c->n].section = xstrdup(section);
 	c->v[c->n].key = xstrdup(key);
 	c->v[c->n].value = xstrdup(value);
+	c->v[c->n].id = id;
 	c->v[c->n].line = c->line;
 	c->n++;
 	return 1;
@@ -543,20 +546,17 @@ conf_read(const char *path)
 static const char *
 lookup(const struct config *c, const char *section, const char *key)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->v[i].section, section) &&
-		    !strcmp(c->v[i].key, key))
-			return c->v[i].value;
-	return NULL;
+	char *id = xasprintf("%s %s", section, key);
+	size_t *i = strset_find(&c->ids, id);
+
+	free(id);
+	return i ? c->v[*i].value : NULL;
 }
 
 static int
 has_account(const struct config *c, const char *name)
 {
-	for (size_t i = 0; i < c->accounts.n; i++)
-		if (!strcmp(c->accounts.v[i], name))
-			return 1;
-	return 0;
+	return strset_find(&c->names, name) != NULL;
 }
 
 static void
@@ -920,8 +920,11 @@ conf_free(struct config *c)
 		free(c->v[i].key);
 		wipestr(c->v[i].value);
 		free(c->v[i].value);
+		free(c->v[i].id);
 	}
 	free(c->v);
+	strset_free(&c->ids);
+	strset_free(&c->names);
 	strlist_free(&c->accounts);
 	free(c->chosen);
 	free(c->error);

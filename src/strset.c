@@ -19,14 +19,14 @@ struct strset_slot {
 };
 
 static uint64_t
-hash(const char *s)
+hash(const struct strset *set, const char *s)
 {
 	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
 
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c >= 'A' && c <= 'Z')
+		if (!set->exact && c >= 'A' && c <= 'Z')
 			c += 'a' - 'A';
 		h = (h ^ c) * 1099511628211ULL;
 	}
@@ -39,8 +39,8 @@ slot(const struct strset *set, const char *s, uint64_t h)
 {
 	size_t mask = set->cap - 1, i = (size_t)h & mask;
 
-	while (set->v[i].key && (set->v[i].hash != h ||
-	    strcasecmp(set->v[i].key, s) != 0))
+	while (set->v[i].key && (set->v[i].hash != h || (set->exact ?
+	    strcmp(set->v[i].key, s) : strcasecmp(set->v[i].key, s)) != 0))
 		i = (i + 1) & mask;
 	return &set->v[i];
 }
@@ -64,7 +64,7 @@ grow(struct strset *set)
 int
 strset_add(struct strset *set, const char *s, size_t val)
 {
-	uint64_t h = hash(s);
+	uint64_t h = hash(set, s);
 	struct strset_slot *p;
 
 	/* at most half full, so a probe always ends at an empty slot */
@@ -87,7 +87,7 @@ strset_find(const struct strset *set, const char *s)
 
 	if (set->n == 0)
 		return NULL;
-	p = slot(set, s, hash(s));
+	p = slot(set, s, hash(set, s));
 	return p->key ? &p->val : NULL;
 }
 

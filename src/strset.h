@@ -1,7 +1,8 @@
 /*
- * strset.h: a set of strings compared case-insensitively (ASCII), each
- * with a number, for finding duplicates and names in linear time. The set
- * keeps pointers to the strings, not copies: they must outlive it.
+ * strset.h: a set of strings compared case-insensitively (ASCII), or
+ * exactly if exact is set before the first add, each with a number, for
+ * finding duplicates and names in linear time. The set keeps pointers to
+ * the strings, not copies: they must outlive it.
  */
 
 #include <stddef.h>
@@ -9,6 +10,7 @@
 struct strset {
 	struct strset_slot *v;
 	size_t n, cap;		/* cap is 0 or a power of two */
+	int exact;		/* compare case too */
 };
 
 /*

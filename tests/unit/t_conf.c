@@ -665,6 +665,21 @@ main(void)
 		CHECK(st == 0 && !strcmp(err, "length 250"),
 		    "a 250-byte password = line: exit %d: %s", st, err);
 	}
+	a = pick(&c, "[Work]\nhost = upper\n[work]\nhost = lower\n", "work",
+	    NULL);
+	CHECK(!strcmp(a->host, "lower"), "section names are case-sensitive");
+	conf_free(c);
+	{
+		char *huge = malloc(1048578);
+
+		memset(huge, '#', 1048577);
+		for (size_t i = 99; i < 1048577; i += 100)
+			huge[i] = '\n';
+		huge[1048577] = '\0';
+		bad("a config over 1 MiB", huge, "t.ini: larger than 1048576 "
+		    "bytes");
+		free(huge);
+	}
 	a = pick(&c, two, "home", NULL);
 	a = conf_account(c, "work", NULL);
 	CHECK(!strcmp(a->name, "work"), "conf_account twice on one config");

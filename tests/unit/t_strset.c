@@ -31,6 +31,13 @@ main(void)
 	    "the empty string is a string");
 	strset_free(&set);
 
+	set.exact = 1;
+	CHECK(strset_add(&set, "Work", 1) == 1 && strset_add(&set, "work", 2)
+	    == 1 && *strset_find(&set, "work") == 2 &&
+	    strset_find(&set, "WORK") == NULL, "an exact set tells case apart");
+	strset_free(&set);
+	set.exact = 0;
+
 	/* through many resizes: each string once, each number kept */
 	for (i = 0; i < 100000; i++) {
 		snprintf(w, sizeof(w), "User%zu@Example.org", i);
