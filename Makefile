@@ -4,12 +4,12 @@
 include config.mk
 
 SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/dsn.c src/lines.c \
-	src/msg.c src/net.c src/reply.c src/serve.c src/smtp.c src/submit.c \
-	src/tls.c src/util.c src/wire.c
+	src/msg.c src/net.c src/reply.c src/serve.c src/smtp.c src/strset.c \
+	src/submit.c src/tls.c src/util.c src/wire.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
 	tests/unit/t_net tests/unit/t_conf tests/unit/t_reply tests/unit/t_util \
-	tests/unit/t_lines
+	tests/unit/t_lines tests/unit/t_strset
 
 all: smtpsend
 
@@ -17,9 +17,9 @@ all: smtpsend
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPS_CFLAGS) -c -o $@ $<
 
 src/addr.o: src/addr.h src/util.h config.mk
-src/alias.o: src/addr.h src/alias.h src/util.h config.mk
+src/alias.o: src/addr.h src/alias.h src/strset.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
-src/conf.o: src/addr.h src/conf.h src/util.h config.mk
+src/conf.o: src/addr.h src/conf.h src/strset.h src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
 src/lines.o: src/lines.h src/util.h config.mk
 src/main.o: src/dsn.h src/lines.h src/serve.h src/submit.h src/util.h \
@@ -30,9 +30,10 @@ src/reply.o: src/net.h src/reply.h src/util.h config.mk
 src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
 src/submit.o: src/addr.h src/alias.h src/conf.h src/msg.h src/smtp.h \
-	src/submit.h src/util.h config.mk
+	src/strset.h src/submit.h src/util.h config.mk
 src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h \
 	src/tls.h src/util.h src/wire.h config.mk
+src/strset.o: src/strset.h src/util.h config.mk
 src/tls.o: src/tls.h src/util.h config.mk
 src/util.o: src/util.h config.mk
 src/wire.o: src/wire.h config.mk
@@ -90,7 +91,8 @@ FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS = 60
 FUZZ = tests/fuzz/addr tests/fuzz/msg tests/fuzz/session tests/fuzz/wire \
-	tests/fuzz/dsn tests/fuzz/auth tests/fuzz/serve tests/fuzz/lines
+	tests/fuzz/dsn tests/fuzz/auth tests/fuzz/serve tests/fuzz/lines \
+	tests/fuzz/conf tests/fuzz/aliases
 FUZZ_BUILD = $(FUZZ_CC) $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o $@
 
 fuzz: $(FUZZ)
@@ -128,6 +130,16 @@ tests/fuzz/serve: tests/fuzz/serve.c $(SRC) src/lines.h src/serve.h
 
 tests/fuzz/lines: tests/fuzz/lines.c src/lines.c src/lines.h src/util.c
 	$(FUZZ_BUILD) -DLINES_BUF=8 tests/fuzz/lines.c src/lines.c src/util.c
+
+tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
+	src/util.c
+	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
+		src/util.c $(LDLIBS)
+
+tests/fuzz/aliases: tests/fuzz/aliases.c src/alias.c src/addr.c \
+	src/strset.c src/util.c
+	$(FUZZ_BUILD) tests/fuzz/aliases.c src/alias.c src/addr.c \
+		src/strset.c src/util.c
 
 install: smtpsend
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \

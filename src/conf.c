@@ -12,25 +12,34 @@
 #include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "conf.h"
+#include "strset.h"
 #include "util.h"
 
 #define DEFAULTS "defaults"
-#define MAX_LINE 4096
-#define MAX_SECRET 4096
+#define MAX_SECRET 65536	/* an OAuth token can be long */
+#define MAX_LINE 69632		/* MAX_SECRET + 4096: "password = " a secret */
+#define MAX_FILE 1048576
+#define STR(n) STR_(n)
+#define STR_(n) #n
 #define SESSION_TIMEOUT 3600		/* a slow server can't hold us longer */
 #define PASSWORD_COMMAND_TIMEOUT 60
 
 struct setting {
 	char *section, *key, *value;
+	char *id;			/* "section key" */
 	unsigned long line;
 };
 
@@ -38,7 +47,9 @@ struct config {
 	char *path;
 	struct setting *v;
 	size_t n, cap;
+	struct strset ids;		/* setting ids -> index in v */
 	struct strlist accounts;	/* section names in file order */
+	struct strset names;		/* the same, to look up */
 	unsigned long line;		/* line being parsed */
 	char *error;			/* first error while parsing */
 	int has_password;
@@ -159,7 +170,7 @@ valid_domain(const char *v)
 	if (n == 0 || n > 253)
 		return 0;
 	if (v[0] == '[')
-		return v[n - 1] == ']' && strspn(v + 1,
+		return n > 2 && v[n - 1] == ']' && strspn(v + 1,
 		    "0123456789abcdefABCDEF.:IPv") == n - 2;
 	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789.-") == n && v[0] != '.' && v[0] != '-';
@@ -299,7 +310,7 @@ on_setting(void *user, const char *section, const char *key,
 	struct config *c = user;
 	const struct key *k;
 	const char *why;
-	size_t i;
+	char *id;
 
 	if (!*section) {
 		parse_error(c, section, NULL,
@@ -330,21 +341,24 @@ on_setting(void *user, const char *section, const char *key,
 		parse_error(c, section, key, why);
 		return 0;
 	}
-	for (i = 0; i < c->n; i++) {
-		if (!strcmp(c->v[i].section, section) &&
-		    !strcmp(c->v[i].key, key)) {
-			parse_error(c, section, key, "set twice in one section");
-			return 0;
-		}
+	if (!strcmp(key, "password") && strlen(value) > MAX_SECRET) {
+		parse_error(c, section, key, "longer than " STR(MAX_SECRET)
+		    " bytes");
+		return 0;
+	}
+	id = xasprintf("%s %s", section, key);
+	c->ids.exact = c->names.exact = 1;
+	if (!strset_add(&c->ids, id, c->n)) {
+		free(id);
+		parse_error(c, section, key, "set twice in one section");
+		return 0;
 	}
 	if (!strcmp(key, "password"))
 		c->has_password = 1;
-	if (strcmp(section, DEFAULTS) != 0) {
-		for (i = 0; i < c->accounts.n; i++)
-			if (!strcmp(c->accounts.v[i], section))
-				break;
-		if (i == c->accounts.n)
-			strlist_add(&c->accounts, xstrdup(section));
+	if (strcmp(section, DEFAULTS) != 0 && !strset_find(&c->names,
+	    section)) {
+		strlist_add(&c->accounts, xstrdup(section));
+		strset_add(&c->names, c->accounts.v[c->accounts.n - 1], 0);
 	}
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 32;
@@ -353,111 +367,196 @@ on_setting(void *user, const char *section, const char *key,
 	c->v[c->n].section = xstrdup(section);
 	c->v[c->n].key = xstrdup(key);
 	c->v[c->n].value = xstrdup(value);
+	c->v[c->n].id = id;
 	c->v[c->n].line = c->line;
 	c->n++;
 	return 1;
 }
 
+/* The file's text, handed to inih a line at a time. */
 struct reader {
-	FILE *fp;
+	const char *text;
+	size_t len, off;
 	struct config *c;
 };
 
-/* fgets for inih that counts lines, so errors can name them. */
+/*
+ * fgets for inih, from the text in memory: counts lines so errors can
+ * name them, and hands over whole lines only: a line too long for inih's
+ * buffer, or holding a NUL byte, is an error and reaches inih empty, never
+ * cut in two. inih's line buffer is str, num bytes: it can hold a password,
+ * so the last call, which ends the parse, wipes it before inih frees it.
+ */
 static char *
 read_line(char *str, int num, void *stream)
 {
 	struct reader *r = stream;
-	char *s = fgets(str, num, r->fp);
-	size_t n;
+	const char *p = r->text + r->off, *nl;
+	size_t n, len;
 
-	if (!s)
+	if (r->off >= r->len) {
+		wipe(str, (size_t)num);
 		return NULL;
-	r->c->line++;
-	n = strlen(s);
-	if (n > 0 && s[n - 1] != '\n' && !feof(r->fp)) {
-		int ch;
-
-		parse_error(r->c, "", NULL, "line too long");
-		while ((ch = getc(r->fp)) != EOF && ch != '\n')
-			;
 	}
-	return s;
+	nl = memchr(p, '\n', r->len - r->off);
+	n = nl ? (size_t)(nl - p) + 1 : r->len - r->off;
+	len = nl ? n - 1 : n;
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	r->off += n;
+	r->c->line++;
+	if (memchr(p, '\0', n)) {
+		parse_error(r->c, "", NULL, "NUL byte in line");
+		n = 0;
+	} else if (len > MAX_LINE || n + 1 > (size_t)num) {
+		parse_error(r->c, "", NULL, "line too long (more than "
+		    STR(MAX_LINE) " bytes)");
+		n = 0;
+	}
+	memcpy(str, p, n);
+	str[n] = '\0';
+	return str;
 }
 
-/* A file holding a secret must be the user's own and private. */
+/*
+ * A file smtpsend takes orders from must be the user's or root's, and
+ * nobody else may write it: the config can run password_command as the
+ * user, or send a password_file's secret to another host. subject starts
+ * the messages: "" for the config, else e.g. "the password file is ".
+ */
 static void
-check_private(int fd, const char *path, const char *what)
+check_trusted(const struct stat *st, const char *path, const char *subject)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) == -1)
-		die(FAIL_CONFIG, "%s:", path);
-	if (!S_ISREG(st.st_mode))
-		die(FAIL_CONFIG, "%s: %s is not a regular file", path, what);
-	if (st.st_uid != geteuid())
-		die(FAIL_CONFIG, "%s: %s is owned by uid %lu, not by uid %lu",
-		    path, what, (unsigned long)st.st_uid,
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		die(FAIL_CONFIG, "%s: %sowned by uid %lu, not by uid %lu or "
+		    "root; chown it", path, subject, (unsigned long)st->st_uid,
 		    (unsigned long)geteuid());
-	if (st.st_mode & (S_IRWXG | S_IRWXO))
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		die(FAIL_CONFIG, "%s: %swritable by others (mode %03o); chmod "
+		    "go-w it", path, subject, (unsigned)st->st_mode & 0777);
+}
+
+/* A file holding a secret must also be private. */
+static void
+check_private(const struct stat *st, const char *path, const char *what)
+{
+	if (st->st_mode & (S_IRWXG | S_IRWXO))
 		die(FAIL_CONFIG, "%s: %s is accessible by others (mode %03o); "
-		    "chmod 600 it", path, what, (unsigned)st.st_mode & 0777);
+		    "chmod 600 it", path, what, (unsigned)st->st_mode & 0777);
 }
 
 struct config *
-conf_read(const char *path)
+conf_parse(const char *path, const char *text, size_t len, char **error)
 {
 	struct config *c = xmalloc(sizeof(*c));
-	struct reader r;
-	FILE *fp;
+	struct reader r = { text, len, 0, c };
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->path = xstrdup(path);
-	if (!(fp = fopen(path, "r")))
-		die(FAIL_CONFIG, "%s:", path);
 	ini_allow_inline_comments = 0;
 	ini_allow_multiline = 0;
-	ini_stop_on_first_error = 0;
+	ini_stop_on_first_error = 0;	/* the reader's last call wipes */
 	ini_use_stack = 0;
-	ini_max_line = MAX_LINE;
-	r.fp = fp;
-	r.c = c;
+	ini_allow_realloc = 0;		/* realloc would leave copies */
+	ini_max_line = ini_initial_alloc = MAX_LINE + 3;
 	rc = ini_parse_stream(read_line, &r, on_setting, c);
-	if (ferror(fp))
-		die(FAIL_CONFIG, "%s: read error", path);
+	if (rc < 0)
+		die(FAIL_OS, "%s: out of memory while parsing", path);
 	if (rc > 0 && !c->error) {
 		c->line = rc;
 		parse_error(c, "", NULL, "syntax error: expected [section] or "
 		    "key = value");
 	}
-	if (rc < 0)
-		die(FAIL_OS, "%s: out of memory while parsing", path);
-	if (c->error)
-		die(FAIL_CONFIG, "%s", c->error);
+	if (c->error) {
+		*error = c->error;
+		c->error = NULL;
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The whole file; every buffer that held it is wiped before it is freed. */
+static char *
+read_all(int fd, const char *path, size_t *len, size_t *cap)
+{
+	size_t n = 0, size = 4096;
+	char *s = xmalloc(size), *t;
+	ssize_t r;
+
+	for (;;) {
+		if (n == size) {
+			if (size > MAX_FILE) {
+				wipe(s, size);
+				die(FAIL_CONFIG, "%s: larger than %d bytes", path,
+				    MAX_FILE);
+			}
+			t = xmalloc(size * 2);
+			memcpy(t, s, n);
+			wipe(s, size);
+			free(s);
+			s = t;
+			size *= 2;
+		}
+		if ((r = read(fd, s + n, size - n)) == 0)
+			break;
+		if (r < 0 && errno != EINTR) {
+			wipe(s, size);
+			die(FAIL_CONFIG, "%s: read error:", path);
+		}
+		if (r > 0)
+			n += (size_t)r;
+	}
+	if (n > MAX_FILE) {
+		wipe(s, size);
+		die(FAIL_CONFIG, "%s: larger than %d bytes", path, MAX_FILE);
+	}
+	*len = n;
+	*cap = size;
+	return s;
+}
+
+struct config *
+conf_read(const char *path)
+{
+	struct config *c;
+	struct stat st;
+	char *text, *error = NULL;
+	size_t len, cap;
+	int fd;
+
+	if ((fd = open_regular(path, 0, &st)) == -2)
+		die(FAIL_CONFIG, "%s: not a regular file", path);
+	if (fd == -1)
+		die(FAIL_CONFIG, "%s:", path);
+	check_trusted(&st, path, "");
+	text = read_all(fd, path, &len, &cap);
+	close(fd);
+	c = conf_parse(path, text, len, &error);
+	wipe(text, cap);
+	free(text);
+	if (!c)
+		die(FAIL_CONFIG, "%s", error);
 	if (c->has_password)
-		check_private(fileno(fp), path, "a file holding a password");
-	fclose(fp);
+		check_private(&st, path, "a file holding a password");
 	return c;
 }
 
 static const char *
 lookup(const struct config *c, const char *section, const char *key)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->v[i].section, section) &&
-		    !strcmp(c->v[i].key, key))
-			return c->v[i].value;
-	return NULL;
+	char *id = xasprintf("%s %s", section, key);
+	size_t *i = strset_find(&c->ids, id);
+
+	free(id);
+	return i ? c->v[*i].value : NULL;
 }
 
 static int
 has_account(const struct config *c, const char *name)
 {
-	for (size_t i = 0; i < c->accounts.n; i++)
-		if (!strcmp(c->accounts.v[i], name))
-			return 1;
-	return 0;
+	return strset_find(&c->names, name) != NULL;
 }
 
 static void
@@ -507,41 +606,46 @@ build(struct config *c, const char *name)
 	return a;
 }
 
-static void
+/* What an account lacks or gets wrong (malloc'd), or NULL. */
+static char *
 check_account(const struct account *a)
 {
 	int secrets = !!a->password + !!a->password_file +
 	    !!a->password_command;
 
 	if (!a->host)
-		die(FAIL_CONFIG, "%s: [%s]: no host", a->file, a->name);
+		return xasprintf("%s: [%s]: no host", a->file, a->name);
 	if (a->auth != AUTH_OFF) {
 		if (!a->user)
-			die(FAIL_CONFIG, "%s: [%s]: auth needs a user", a->file,
+			return xasprintf("%s: [%s]: auth needs a user", a->file,
 			    a->name);
 		if (secrets == 0)
-			die(FAIL_CONFIG, "%s: [%s]: auth needs password, "
+			return xasprintf("%s: [%s]: auth needs password, "
 			    "password_file or password_command", a->file,
 			    a->name);
 		if (a->tls == TLS_NONE && !a->plaintext_auth_loopback)
-			die(FAIL_CONFIG, "%s: [%s]: auth with tls = none would "
+			return xasprintf("%s: [%s]: auth with tls = none would "
 			    "send the password in the clear; use TLS, or "
 			    "plaintext_auth = loopback for a relay on this "
 			    "machine", a->file, a->name);
 	}
 	if (secrets > 1)
-		die(FAIL_CONFIG, "%s: [%s]: set only one of password, "
+		return xasprintf("%s: [%s]: set only one of password, "
 		    "password_file and password_command", a->file, a->name);
+	return NULL;
 }
 
 struct account *
-conf_account(struct config *c, const char *name, const char *sender)
+conf_pick(struct config *c, const char *name, const char *sender,
+    char **error)
 {
 	const char *dflt;
 
 	if (name) {
-		if (!has_account(c, name))
-			die(FAIL_CONFIG, "%s: no account [%s]", c->path, name);
+		if (!has_account(c, name)) {
+			*error = xasprintf("%s: no account [%s]", c->path, name);
+			return NULL;
+		}
 	} else if (sender && *sender) {
 		for (size_t i = 0; i < c->accounts.n && !name; i++) {
 			const char *from = lookup(c, c->accounts.v[i], "from");
@@ -552,114 +656,237 @@ conf_account(struct config *c, const char *name, const char *sender)
 	}
 	if (!name) {
 		if ((dflt = lookup(c, DEFAULTS, "default_account"))) {
-			if (!has_account(c, dflt))
-				die(FAIL_CONFIG, "%s: default_account names no "
-				    "account: [%s]", c->path, dflt);
+			if (!has_account(c, dflt)) {
+				*error = xasprintf("%s: default_account names "
+				    "no account: [%s]", c->path, dflt);
+				return NULL;
+			}
 			name = dflt;
 		} else if (has_account(c, "default")) {
 			name = "default";
 		} else if (c->accounts.n == 1) {
 			name = c->accounts.v[0];
 		} else {
-			die(FAIL_CONFIG, "%s: no default account: add [default] "
-			    "or default_account in [defaults]", c->path);
+			*error = xasprintf("%s: no default account: add "
+			    "[default] or default_account in [defaults]",
+			    c->path);
+			return NULL;
 		}
 	}
+	free(c->chosen);
 	c->chosen = build(c, name);
-	check_account(c->chosen);
+	if ((*error = check_account(c->chosen)))
+		return NULL;
 	return c->chosen;
 }
 
-static char *
-first_line(char *s, size_t n, const char *what)
+struct account *
+conf_account(struct config *c, const char *name, const char *sender)
 {
-	size_t len = strcspn(s, "\r\n");
+	char *error = NULL;
+	struct account *a = conf_pick(c, name, sender, &error);
 
-	if (memchr(s, 0, n) || len == 0)
-		die(FAIL_CONFIG, "%s gave an empty or binary password", what);
-	s[len] = '\0';
-	return s;
+	if (!a)
+		die(FAIL_CONFIG, "%s", error);
+	return a;
 }
 
-static char *
-read_secret(int fd, size_t *n)
+const char *
+conf_account_name(const struct config *c, size_t i)
 {
-	char *s = xmalloc(MAX_SECRET + 1);
-	size_t len = 0;
-	ssize_t r;
+	return i < c->accounts.n ? c->accounts.v[i] : NULL;
+}
 
-	while (len < MAX_SECRET &&
-	    (r = read(fd, s + len, MAX_SECRET - len)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			wipe(s, MAX_SECRET);
-			free(s);
-			return NULL;
-		}
-		len += r;
+/* A buffer that holds a secret: wiped in full before it is freed. */
+struct secret {
+	char *data;
+	size_t len, cap;
+};
+
+static void
+secret_free(struct secret *s)
+{
+	wipe(s->data, s->cap);
+	free(s->data);
+	s->data = NULL;
+	s->len = s->cap = 0;
+}
+
+/*
+ * The password: the first line of what was read, in a buffer of its own
+ * size. The whole buffer read is wiped and freed, whatever happens.
+ * full says whether more followed than the buffer holds.
+ */
+static char *
+first_line(struct secret *s, int full, const char *what)
+{
+	size_t len = 0;
+	char *pw;
+
+	while (len < s->len && s->data[len] != '\n' && s->data[len] != '\r')
+		len++;
+	if (len > MAX_SECRET || (len == s->len && full)) {
+		secret_free(s);
+		die(FAIL_CONFIG, "%s: the password is longer than %d bytes", what,
+		    MAX_SECRET);
 	}
-	s[len] = '\0';
-	*n = len;
-	return s;
+	if (len == 0 || memchr(s->data, '\0', len)) {
+		secret_free(s);
+		die(FAIL_CONFIG, "%s gave an empty or binary password", what);
+	}
+	pw = xstrndup(s->data, len);
+	secret_free(s);
+	return pw;
 }
 
 static char *
 password_from_file(const struct account *a)
 {
-	int fd = open(a->password_file, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	char *s;
-	size_t n;
+	struct secret s = { 0 };
+	struct stat st;
+	char *what, *pw;
+	ssize_t r;
+	int fd = open_regular(a->password_file, 1, &st);
 
+	if (fd == -2)
+		die(FAIL_CONFIG, "%s: the password file is not a regular file",
+		    a->password_file);
+	if (fd == -1 && errno == ELOOP)
+		die(FAIL_CONFIG, "password_file %s: a symbolic link, which "
+		    "smtpsend does not follow: name the file itself",
+		    a->password_file);
 	if (fd == -1)
 		die(FAIL_CONFIG, "password_file %s:", a->password_file);
-	check_private(fd, a->password_file, "the password file");
-	if (!(s = read_secret(fd, &n)))
-		die(FAIL_CONFIG, "password_file %s:", a->password_file);
+	check_trusted(&st, a->password_file, "the password file is ");
+	check_private(&st, a->password_file, "the password file");
+	/* room for the longest password and its line end */
+	s.cap = MAX_SECRET + 2;
+	s.data = xmalloc(s.cap);
+	while (s.len < s.cap && (r = read(fd, s.data + s.len,
+	    s.cap - s.len)) != 0) {
+		if (r < 0 && errno != EINTR) {
+			secret_free(&s);
+			die(FAIL_CONFIG, "password_file %s:", a->password_file);
+		}
+		if (r > 0)
+			s.len += (size_t)r;
+	}
 	close(fd);
-	return first_line(s, n, a->password_file);
+	what = xasprintf("password_file %s", a->password_file);
+	pw = first_line(&s, s.len == s.cap, what);
+	free(what);
+	return pw;
+}
+
+/* The command took too long: it and its children are killed. */
+static void
+command_timed_out(const struct account *a, pid_t pid, struct secret *s)
+{
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	secret_free(s);
+	die(FAIL_CONFIG, "password_command timed out after %d s and was "
+	    "killed; raise timeout_password_command if it needs longer",
+	    a->timeout_password_command);
+}
+
+/* dup2, but a descriptor already in place loses its close-on-exec. */
+static int
+move_fd(int from, int to)
+{
+	if (from == to)
+		return fcntl(to, F_SETFD, 0);
+	return dup2(from, to) == -1 ? -1 : 0;
 }
 
 static char *
 password_from_command(const struct account *a)
 {
-	int pfd[2], status;
+	struct secret s = { 0 };
+	struct pollfd pfd_in;
+	long long deadline = now_ms() + a->timeout_password_command * 1000LL;
+	int pfd[2], null, status, full = 0;
+	char drain[4096];
 	pid_t pid;
-	char *s;
-	size_t n;
+	ssize_t r;
 
-	if (pipe(pfd) == -1)
+	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		die(FAIL_OS, "/dev/null:");
+	if (pipe(pfd) == -1 || fcntl(pfd[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(pfd[1], F_SETFD, FD_CLOEXEC) == -1)
 		die(FAIL_OS, "pipe:");
 	if ((pid = fork()) == -1)
 		die(FAIL_OS, "fork:");
 	if (pid == 0) {
-		/* stdin is the message: the command must not read it */
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null == -1 || dup2(null, 0) == -1 ||
-		    dup2(pfd[1], 1) == -1)
+		/*
+		 * stdin is the message: the command must not read it. Its
+		 * own process group, so that a timeout kills its children
+		 * too; nothing of ours but 0-2.
+		 */
+		setpgid(0, 0);
+		signal(SIGPIPE, SIG_DFL);
+		if (move_fd(null, 0) == -1 || move_fd(pfd[1], 1) == -1)
 			_exit(127);
-		close(pfd[0]);
-		close(pfd[1]);
+		closefrom(3);
 		execl("/bin/sh", "sh", "-c", a->password_command, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid);	/* either may run first */
+	close(null);
 	close(pfd[1]);
-	s = read_secret(pfd[0], &n);
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			die(FAIL_OS, "waitpid:");
-	if (!s || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		if (s) {
-			wipe(s, n);
-			free(s);
+	s.cap = MAX_SECRET + 2;
+	s.data = xmalloc(s.cap);
+	pfd_in.fd = pfd[0];
+	pfd_in.events = POLLIN;
+	for (;;) {
+		long long left = deadline - now_ms();
+		int n;
+
+		if (left <= 0)
+			command_timed_out(a, pid, &s);
+		if ((n = poll(&pfd_in, 1, left > INT_MAX ? INT_MAX :
+		    (int)left)) == -1 && errno != EINTR)
+			die(FAIL_OS, "poll:");
+		if (n <= 0)
+			continue;
+		/* past the longest password, the rest is read and dropped */
+		if (s.len < s.cap)
+			r = read(pfd[0], s.data + s.len, s.cap - s.len);
+		else
+			r = read(pfd[0], drain, sizeof(drain));
+		if (r == 0)
+			break;
+		if (r < 0 && errno != EINTR && errno != EAGAIN) {
+			wipe(drain, sizeof(drain));
+			secret_free(&s);
+			die(FAIL_OS, "password_command: read:");
 		}
+		if (r > 0 && s.len < s.cap)
+			s.len += (size_t)r;
+		else if (r > 0)
+			full = 1;
+	}
+	wipe(drain, sizeof(drain));
+	close(pfd[0]);
+	/* it closed its output; it must still exit in time */
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 ||
+	    (r == -1 && errno == EINTR)) {
+		struct timespec tick = { 0, 10 * 1000 * 1000 };
+
+		if (now_ms() >= deadline)
+			command_timed_out(a, pid, &s);
+		nanosleep(&tick, NULL);
+	}
+	if (r == -1)
+		die(FAIL_OS, "waitpid:");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		secret_free(&s);
 		die(FAIL_CONFIG, "password_command failed (%s %d)",
 		    WIFEXITED(status) ? "exit status" : "signal",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 	}
-	return first_line(s, n, "password_command");
+	return first_line(&s, full || s.len == s.cap, "password_command");
 }
 
 char *
@@ -684,8 +911,11 @@ conf_free(struct config *c)
 		free(c->v[i].key);
 		wipestr(c->v[i].value);
 		free(c->v[i].value);
+		free(c->v[i].id);
 	}
 	free(c->v);
+	strset_free(&c->ids);
+	strset_free(&c->names);
 	strlist_free(&c->accounts);
 	free(c->chosen);
 	free(c->error);

@@ -1,5 +1,7 @@
 /* conf.h: sendmail.ini, read with libinih: accounts and their settings. */
 
+#include <stddef.h>
+
 enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_NONE };
 enum auth_mode { AUTH_OFF, AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN };
 
@@ -42,8 +44,19 @@ struct config;
 /* The file to read when -C is not given. */
 const char *conf_default_path(void);
 
-/* Reads and checks a whole file; dies with FAIL_CONFIG naming file:line. */
+/*
+ * Reads and checks a whole file; dies with FAIL_CONFIG naming file:line.
+ * The file must be a regular file, the user's or root's, and writable by
+ * no one else; one holding a password must also be private.
+ */
 struct config *conf_read(const char *path);
+
+/*
+ * The parser behind conf_read, for tests and the fuzzer: the file's text.
+ * Returns NULL and the message in *error (malloc'd) instead of dying.
+ */
+struct config *conf_parse(const char *path, const char *text, size_t len,
+    char **error);
 
 /*
  * The account to use: the one named, else the first whose from matches
@@ -53,7 +66,22 @@ struct config *conf_read(const char *path);
 struct account *conf_account(struct config *, const char *name,
     const char *sender);
 
-/* The password from password, password_file or password_command. */
+/*
+ * conf_account, returning NULL and the message in *error (malloc'd)
+ * instead of dying. Each call frees the account the one before returned.
+ */
+struct account *conf_pick(struct config *, const char *name,
+    const char *sender, char **error);
+
+/* The name of the i-th account in file order, or NULL past the last. */
+const char *conf_account_name(const struct config *, size_t i);
+
+/*
+ * The password from password, password_file (its first line) or
+ * password_command (the first line it prints, within
+ * timeout_password_command), in a buffer of its own length: wipe and
+ * free it. Dies with FAIL_CONFIG when there is none or it is too long.
+ */
 char *conf_password(const struct account *);
 
 void conf_free(struct config *);

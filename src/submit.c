@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "msg.h"
 #include "smtp.h"
+#include "strset.h"
 #include "submit.h"
 
 static const char *
@@ -28,9 +29,15 @@ domain_of(const char *addr)
 	return at && at[1] ? at + 1 : NULL;
 }
 
+/* The envelope's recipients, each once ignoring case. */
+struct rcpts {
+	struct strlist list;
+	struct strset seen;
+};
+
 /* Adds each address once, local names resolved; bad ones fail with f. */
 static void
-add_rcpts(struct strlist *rcpts, const struct addrlist *found,
+add_rcpts(struct rcpts *r, const struct addrlist *found,
     const struct localnames *ln, enum fail f, const char *where)
 {
 	for (size_t i = 0; i < found->n; i++) {
@@ -39,16 +46,13 @@ add_rcpts(struct strlist *rcpts, const struct addrlist *found,
 
 		local_expand(ln, found->v[i].spec, &expanded);
 		for (size_t j = 0; j < expanded.n; j++) {
-			size_t k;
-
 			if ((why = addr_check(expanded.v[j])))
 				die(f, "bad recipient %s in %s: %s",
 				    expanded.v[j], where, why);
-			for (k = 0; k < rcpts->n; k++)
-				if (!strcasecmp(rcpts->v[k], expanded.v[j]))
-					break;
-			if (k == rcpts->n)
-				strlist_add(rcpts, xstrdup(expanded.v[j]));
+			if (strset_add(&r->seen, expanded.v[j], 0)) {
+				strlist_add(&r->list, expanded.v[j]);
+				expanded.v[j] = NULL;
+			}
 		}
 		strlist_free(&expanded);
 	}
@@ -63,10 +67,11 @@ static char *
 rewrite_address(void *ctx, const char *spec, int recipient)
 {
 	const struct localnames *ln = ctx;
-	char *q;
+	char *q = local_name(ln, spec);
 
-	if (!local_name(ln, spec))
+	if (!q)
 		return NULL;
+	free(q);
 	if (recipient) {
 		struct strlist l = { 0 };
 
@@ -133,7 +138,7 @@ load_locals(const struct account *acct, struct localnames *ln)
 enum fail
 submit(const struct options *o, int fd)
 {
-	struct strlist rcpts = { 0 };
+	struct rcpts rcpts = { 0 };
 	struct addrlist found = { 0 };
 	struct localnames ln;
 	struct message m;
@@ -177,7 +182,7 @@ submit(const struct options *o, int fd)
 		add_rcpts(&rcpts, &found, &ln, FAIL_DATA, "the message header");
 		addrlist_free(&found);
 	}
-	if (rcpts.n == 0)
+	if (rcpts.list.n == 0)
 		die(FAIL_USAGE, "no recipients");
 
 	memset(&rw, 0, sizeof(rw));
@@ -193,14 +198,14 @@ submit(const struct options *o, int fd)
 
 	memset(&env, 0, sizeof(env));
 	env.from = sender;
-	env.rcpt = rcpts.v;
-	env.nrcpt = rcpts.n;
+	env.rcpt = rcpts.list.v;
+	env.nrcpt = rcpts.list.n;
 	env.size = m.size;
 	env.eight_bit = m.eight_bit;
 	env.body = o->body;
 	env.utf8 = m.header_8bit || !is_ascii(env.from);
-	for (i = 0; i < rcpts.n; i++)
-		env.utf8 |= !is_ascii(rcpts.v[i]);
+	for (i = 0; i < rcpts.list.n; i++)
+		env.utf8 |= !is_ascii(rcpts.list.v[i]);
 	env.notify = o->notify;
 	env.ret = o->ret;
 	env.envid = o->envid;
@@ -223,7 +228,8 @@ submit(const struct options *o, int fd)
 	if (res.msg[0])
 		warn("%s", res.msg);
 	msg_free(&m);
-	strlist_free(&rcpts);
+	strset_free(&rcpts.seen);
+	strlist_free(&rcpts.list);
 	free(sender);
 	aliases_free(ln.aliases);
 	conf_free(conf);

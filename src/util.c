@@ -1,6 +1,9 @@
 /* util.c: failure classes to exit codes, messages, memory and buffers. */
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +202,36 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* A formatted string, malloc'd. */
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	va_list again;
+	char *s;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0)
+		die(FAIL_OS, "vsnprintf failed");
+	s = xmalloc((size_t)n + 1);
+	vsnprintf(s, (size_t)n + 1, fmt, again);
+	va_end(again);
+	return s;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
 void
 wipe(void *p, size_t n)
 {
@@ -211,6 +244,35 @@ wipestr(char *s)
 {
 	if (s)
 		explicit_bzero(s, strlen(s));
+}
+
+int
+open_regular(const char *path, int nofollow, struct stat *st)
+{
+	struct stat own;
+	int fd, fl, saved;
+
+	if (!st)
+		st = &own;
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	    (nofollow ? O_NOFOLLOW : 0));
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1)
+		goto fail;
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -2;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }
 
 /* Nothing that becomes part of an SMTP command may break the line. */

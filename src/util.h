@@ -20,6 +20,7 @@ enum fail {
 	FAIL_OS,		/* the system failed us (fork, memory) */
 };
 
+#include <stdarg.h>
 #include <stdio.h>
 
 extern const char *progname;
@@ -30,14 +31,26 @@ int exit_status(enum fail);
 void die(enum fail, const char *, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 void warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 void trace(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 void *xmalloc(size_t);
 void *xrealloc(void *, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
+char *xvasprintf(const char *, va_list);
 void wipe(void *, size_t);
 void wipestr(char *);
+
+/*
+ * Opens path to read without blocking on a FIFO or a device: the file is
+ * checked, as opened, to be a regular file before anything reads it. With
+ * nofollow, a symbolic link as the last component fails with ELOOP. The
+ * descriptor is close-on-exec and blocking; *st (if given) is its fstat.
+ * Returns it, or -1 with errno set, or -2 if it is not a regular file.
+ */
+struct stat;
+int open_regular(const char *path, int nofollow, struct stat *st);
 
 int has_line_break(const char *);
 long long now_ms(void);		/* a monotonic clock, in milliseconds */

@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +88,88 @@ pick(struct config **c, const char *text, const char *account,
 	config(text);
 	*c = conf_read(path);
 	return conf_account(*c, account, sender);
+}
+
+/* load, but a read that hangs ends the child by SIGALRM (status 142). */
+static void
+load_timed(void *arg)
+{
+	alarm(5);
+	load(arg);
+}
+
+/* As the user nobody: a config owned by root must still be accepted. */
+static void
+load_as_nobody(void *arg)
+{
+	if (setgid(65534) == -1 || setuid(65534) == -1)
+		_exit(99);
+	load(arg);
+}
+
+/* The length of the password, on stderr, so a child can report it. */
+static void
+password_length(void *arg)
+{
+	struct config *c;
+	struct account *a;
+	char *pw;
+
+	(void)arg;
+	alarm(5);
+	c = conf_read(path);
+	a = conf_account(c, NULL, NULL);
+	pw = conf_password(a);
+	fprintf(stderr, "length %zu", strlen(pw));
+	wipestr(pw);
+	free(pw);
+	conf_free(c);
+}
+
+/* A file of n copies of ch and a newline, mode 0600. */
+static const char *
+long_file(const char *name, size_t n, int ch)
+{
+	char *text = malloc(n + 2);
+	const char *p;
+
+	memset(text, ch, n);
+	text[n] = '\n';
+	text[n + 1] = '\0';
+	p = write_file(name, text, 0600);
+	free(text);
+	return p;
+}
+
+/* A config holding "password = " n bytes. */
+static void
+long_password_config(size_t n)
+{
+	size_t head;
+	char *text = malloc(n + 100);
+
+	head = (size_t)sprintf(text, "[a]\nhost = h\nuser = u\npassword = ");
+	memset(text + head, 'p', n);
+	strcpy(text + head + n, "\n");
+	config(text);
+	free(text);
+}
+
+/* What state /proc gives the process pid: 'R', 'S', 'Z', or 0 if gone. */
+static char
+proc_state(long pid)
+{
+	char p[64], line[256], *paren;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "/proc/%ld/stat", pid);
+	if (!(fp = fopen(p, "r")))
+		return 0;
+	if (!fgets(line, sizeof(line), fp))
+		line[0] = '\0';
+	fclose(fp);
+	paren = strrchr(line, ')');
+	return paren && paren[1] == ' ' ? paren[2] : '?';
 }
 
 static const char two[] =
@@ -193,10 +278,16 @@ main(void)
 	    "allowed only in [defaults]");
 	bad("key set twice", "[a]\nhost = h\nhost = i\n", ":3: [a] host: set "
 	    "twice");
-	memset(text, 'x', sizeof(text));
-	memcpy(text, "[a]\nhost = ", 11);
-	strcpy(text + 5000, "\n");
-	bad("line too long", text, ":2: line too long");
+	{
+		char *huge = malloc(70000);
+
+		memset(huge, 'x', 70000);
+		memcpy(huge, "[a]\nhost = ", 11);
+		strcpy(huge + 69700, "\n");
+		bad("line too long", huge, ":2: line too long (more than 69632 "
+		    "bytes)");
+		free(huge);
+	}
 	bad("first error is reported", "[a]\nfoo = 1\nbar = 2\n", ":2: [a] foo");
 	bad("no host", "[a]\nport = 25\n", "[a]: no host");
 	bad("auth without user", "[a]\nhost = h\nauth = on\npassword = p\n",
@@ -330,6 +421,269 @@ main(void)
 		    "XDG_CONFIG_HOME without the file: the system config");
 		unsetenv("XDG_CONFIG_HOME");
 	}
+
+	/* files that are not regular files must not hang the read */
+	{
+		char cfg[512], fifo[256], pf[256], link[256];
+
+		snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+		if (mkfifo(fifo, 0600) == -1)
+			return 1;
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_file = %s\n", fifo);
+		config(cfg);
+		st = unit_exit_status(load_timed, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "password file is not a regular "
+		    "file"), "password_file is a FIFO: exit %d: %s", st, err);
+		snprintf(path, sizeof(path), "%s", fifo);
+		st = unit_exit_status(load_timed, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "fifo: not a regular file"),
+		    "config file is a FIFO: exit %d: %s", st, err);
+		snprintf(path, sizeof(path), "/dev/zero");
+		st = unit_exit_status(load_timed, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "/dev/zero: not a regular file"),
+		    "config file is /dev/zero: exit %d: %s", st, err);
+
+		/* a symbolic link as password_file is refused */
+		snprintf(pf, sizeof(pf), "%s", write_file("real.pass", "pw\n",
+		    0600));
+		snprintf(link, sizeof(link), "%s/link.pass", dir);
+		unlink(link);
+		if (symlink(pf, link) == -1)
+			return 1;
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_file = %s\n", link);
+		config(cfg);
+		st = unit_exit_status(load, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "link.pass: a symbolic link"),
+		    "password_file is a symbolic link: exit %d: %s", st, err);
+		unlink(link);
+		unlink(fifo);
+	}
+
+	/* a config others can write can run commands as us */
+	config("[a]\nhost = h\n");
+	chmod(path, 0666);
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	CHECK(st == 78 && strstr(err, "t.ini: writable by others (mode 666); "
+	    "chmod go-w"), "world-writable config: exit %d: %s", st, err);
+	chmod(path, 0620);
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	CHECK(st == 78 && strstr(err, "t.ini: writable by others (mode 620)"),
+	    "group-writable config: exit %d: %s", st, err);
+	{
+		char cfg[512], pf[256];
+
+		snprintf(pf, sizeof(pf), "%s", write_file("gw.pass", "pw\n",
+		    0620));
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_file = %s\n", pf);
+		config(cfg);
+		st = unit_exit_status(load, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "gw.pass: the password file is "
+		    "writable by others"), "group-writable password_file: "
+		    "exit %d: %s", st, err);
+	}
+	if (geteuid() == 0) {
+		config("[a]\nhost = h\n");
+		chmod(path, 0644);
+		if (chown(path, 65534, 65534) == 0) {
+			st = unit_exit_status(load, NULL, err, sizeof(err));
+			CHECK(st == 78 && strstr(err, "t.ini: owned by uid 65534,"
+			    " not by uid 0 or root; chown"), "config owned by "
+			    "another user, no password: exit %d: %s", st, err);
+		}
+		config("[a]\nhost = h\n");
+		chmod(path, 0644);
+		chmod(dir, 0755);
+		st = unit_exit_status(load_as_nobody, NULL, err, sizeof(err));
+		CHECK(st == 0, "a config owned by root is accepted for another "
+		    "user: exit %d: %s", st, err);
+		chmod(dir, 0700);
+	} else {
+		printf("skip conf: configs owned by another user: needs root "
+		    "to chown and change user\n");
+	}
+
+	/* secrets: the whole buffer that held one is the caller's to wipe */
+	{
+		char cfg[512], pf[256], *pw;
+
+		snprintf(pf, sizeof(pf), "%s", write_file("two.pass",
+		    "pw\nsecond line, also secret\n", 0600));
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_file = %s\n", pf);
+		a = pick(&c, cfg, NULL, NULL);
+		pw = conf_password(a);
+		CHECK(!strcmp(pw, "pw") && malloc_usable_size(pw) < 64,
+		    "the password is in a buffer of its own size (%zu bytes)",
+		    malloc_usable_size(pw));
+		wipestr(pw);
+		free(pw);
+		conf_free(c);
+	}
+
+	/* long secrets: OAuth tokens are longer than 4 KiB */
+	{
+		char cfg[1024], pf[256];
+
+		snprintf(pf, sizeof(pf), "%s", long_file("long.pass", 16384,
+		    'a'));
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_file = %s\n", pf);
+		config(cfg);
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 0 && !strcmp(err, "length 16384"),
+		    "16 KiB password_file: exit %d: %s", st, err);
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_command = cat %s\n", pf);
+		config(cfg);
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 0 && !strcmp(err, "length 16384"),
+		    "16 KiB password_command: exit %d: %s", st, err);
+		long_password_config(16384);
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 0 && !strcmp(err, "length 16384"),
+		    "16 KiB password = in the config: exit %d: %s", st, err);
+		long_password_config(65536);
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 0 && !strcmp(err, "length 65536"),
+		    "64 KiB password = in the config: exit %d: %s", st, err);
+		long_password_config(65537);
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, ":4: [a] password: longer than "
+		    "65536 bytes"), "password = over 64 KiB: exit %d: %s", st,
+		    err);
+
+		snprintf(pf, sizeof(pf), "%s", long_file("long.pass", 65536,
+		    'b'));
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_file = %s\n", pf);
+		config(cfg);
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 0 && !strcmp(err, "length 65536"),
+		    "64 KiB password_file: exit %d: %s", st, err);
+		snprintf(pf, sizeof(pf), "%s", long_file("long.pass", 65537,
+		    'b'));
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "long.pass: the password is "
+		    "longer than 65536 bytes"), "password_file over 64 KiB: "
+		    "exit %d: %s", st, err);
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_command = cat %s\n", pf);
+		config(cfg);
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 78 && strstr(err, "password_command: the password "
+		    "is longer than 65536 bytes"), "password_command over "
+		    "64 KiB: exit %d: %s", st, err);
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_command = echo short; cat %s %s\n", pf, pf);
+		config(cfg);
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 0 && !strcmp(err, "length 5"), "password_command: "
+		    "a short first line, then 128 KiB: exit %d: %s", st, err);
+	}
+
+	/* password_command: a deadline, its own descriptors, stderr */
+	config("[a]\nhost = h\nuser = u\npassword_command = sleep 30\n"
+	    "timeout_password_command = 1\n");
+	st = unit_exit_status(load_timed, NULL, err, sizeof(err));
+	CHECK(st == 78 && strstr(err, "password_command timed out after 1 s"),
+	    "password_command past timeout_password_command: exit %d: %s", st,
+	    err);
+	{
+		char cfg[512], bg[256];
+		long pid = 0;
+		FILE *fp;
+
+		snprintf(bg, sizeof(bg), "%s/bg.pid", dir);
+		snprintf(cfg, sizeof(cfg), "[a]\nhost = h\nuser = u\n"
+		    "password_command = sleep 30 & echo $! >%s; wait\n"
+		    "timeout_password_command = 1\n", bg);
+		config(cfg);
+		st = unit_exit_status(load_timed, NULL, err, sizeof(err));
+		if ((fp = fopen(bg, "r"))) {
+			if (fscanf(fp, "%ld", &pid) != 1)
+				pid = 0;
+			fclose(fp);
+		}
+		CHECK(st == 78 && pid > 0 && (proc_state(pid) == 0 ||
+		    proc_state(pid) == 'Z'), "a timed-out password_command's "
+		    "children are killed too: exit %d, state %c", st,
+		    pid > 0 && proc_state(pid) ? proc_state(pid) : '-');
+		if (pid > 0 && proc_state(pid) && proc_state(pid) != 'Z')
+			kill((pid_t)pid, SIGKILL);
+	}
+	{
+		int extra = open("/dev/null", O_RDONLY);
+		char *pw;
+
+		a = pick(&c, "[a]\nhost = h\nuser = u\npassword_command = "
+		    "for f in 3 4 5 6 7 8 9 10 11 12; do "
+		    "[ -e /proc/self/fd/$f ] && printf \"$f \"; done; echo x\n",
+		    NULL, NULL);
+		pw = conf_password(a);
+		CHECK(!strcmp(pw, "x"), "password_command inherits only "
+		    "descriptors 0-2: inherited %s", pw);
+		wipestr(pw);
+		free(pw);
+		conf_free(c);
+		close(extra);
+	}
+	config("[a]\nhost = h\nuser = u\npassword_command = echo to-stderr "
+	    ">&2; echo pw\n");
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	CHECK(st == 0 && !strcmp(err, "to-stderr"), "password_command's "
+	    "stderr passes through: %s", err);
+
+	/* the reader: no NUL bytes, no address literal without an address */
+	config("[a]\n");
+	{
+		char nul[] = "[a]\nhost = h\nuser = u\npassword = ab_cd\n";
+		int fd;
+
+		nul[sizeof(nul) - 5] = '\0';
+		fd = open(path, O_WRONLY | O_TRUNC);
+		if (fd == -1 || write(fd, nul, sizeof(nul) - 1) == -1)
+			return 1;
+		close(fd);
+	}
+	st = unit_exit_status(load, NULL, err, sizeof(err));
+	CHECK(st == 78 && strstr(err, "t.ini:4: NUL byte in line"),
+	    "a NUL byte in the config: exit %d: %s", st, err);
+	bad("empty address literal", "[a]\nhost = h\nehlo_name = []\n",
+	    ":3: [a] ehlo_name: not a domain");
+	{
+		char text2[300];
+
+		memset(text2, 0, sizeof(text2));
+		strcpy(text2, "[a]\nhost = h\nuser = u\npassword = ");
+		memset(text2 + strlen(text2), 'q', 250);
+		strcat(text2, "\n");
+		config(text2);
+		st = unit_exit_status(password_length, NULL, err, sizeof(err));
+		CHECK(st == 0 && !strcmp(err, "length 250"),
+		    "a 250-byte password = line: exit %d: %s", st, err);
+	}
+	a = pick(&c, "[Work]\nhost = upper\n[work]\nhost = lower\n", "work",
+	    NULL);
+	CHECK(!strcmp(a->host, "lower"), "section names are case-sensitive");
+	conf_free(c);
+	{
+		char *huge = malloc(1048578);
+
+		memset(huge, '#', 1048577);
+		for (size_t i = 99; i < 1048577; i += 100)
+			huge[i] = '\n';
+		huge[1048577] = '\0';
+		bad("a config over 1 MiB", huge, "t.ini: larger than 1048576 "
+		    "bytes");
+		free(huge);
+	}
+	a = pick(&c, two, "home", NULL);
+	a = conf_account(c, "work", NULL);
+	CHECK(!strcmp(a->name, "work"), "conf_account twice on one config");
+	conf_free(c);
 
 	/* the shipped example must be a valid configuration */
 	c = conf_read("sendmail.ini.example");
