@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "util.h"
@@ -520,6 +521,25 @@ locallen(const char *s)
 }
 
 /*
+ * A domain literal in a command must be an address (RFC 5321 4.1.3): RFC
+ * 5322 lets one hold '>' and the like, which would end the path early
+ * and turn the rest into ESMTP parameters.
+ */
+static int
+address_literal(const char *lit)
+{
+	const char *in = lit + 1;
+	size_t n = strlen(lit);
+
+	if (n < 3 || lit[n - 1] != ']')
+		return 0;
+	if (!strncasecmp(in, "IPv6:", 5))
+		return n - 1 > 6 && strspn(in + 5, "0123456789abcdefABCDEF:.") ==
+		    n - 7;
+	return strspn(in, "0123456789.") == n - 2;
+}
+
+/*
  * A spec is usable when the parser reads it back as exactly one address
  * and writes it out unchanged: no comments, whitespace or display name
  * can then be hiding in it.
@@ -548,6 +568,10 @@ addr_check(const char *spec)
 		err = "not a plain addr-spec in canonical form";
 	else if (locallen(spec) > 64)
 		err = "local part longer than 64 octets";
+	else if (spec[locallen(spec)] == '@' &&
+	    spec[locallen(spec) + 1] == '[' &&
+	    !address_literal(spec + locallen(spec) + 1))
+		err = "not an IPv4 or IPv6 address literal";
 	addrlist_free(&l);
 	return err;
 }
