@@ -9,7 +9,7 @@ SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/dsn.c src/lines.c \
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
 	tests/unit/t_net tests/unit/t_conf tests/unit/t_reply tests/unit/t_util \
-	tests/unit/t_lines tests/unit/t_strset
+	tests/unit/t_lines tests/unit/t_strset tests/unit/t_smtp
 
 all: smtpsend
 

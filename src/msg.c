@@ -50,8 +50,21 @@ msg_set_deadline(struct message *m, long long at_ms, int seconds)
 	m->deadline_limit = seconds;
 }
 
-/* Waits until the input is readable, or dies when the session is over. */
+/* Reading failed: before sending, that ends the process; during, the message. */
 static void
+read_failed(struct message *m, enum fail f, const char *what)
+{
+	if (!m->deadline)
+		die(f, "%s", what);
+	if (m->error == FAIL_NONE) {
+		m->error = f;
+		snprintf(m->error_msg, sizeof(m->error_msg), "%s", what);
+	}
+	m->eof = 1;
+}
+
+/* Waits until the input is readable; 0, or -1 when the session is over. */
+static int
 wait_input(struct message *m)
 {
 	struct pollfd pfd = { .fd = m->fd, .events = POLLIN };
@@ -62,9 +75,16 @@ wait_input(struct message *m)
 		left = m->deadline - now_ms();
 		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
 	} while (r == -1 && errno == EINTR);
-	if (r == 0)
-		die(FAIL_TEMP, "timed out reading the message: the session took "
-		    "longer than timeout_session (%d s)", m->deadline_limit);
+	if (r == 0) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "timed out reading the message: "
+		    "the session took longer than timeout_session (%d s)",
+		    m->deadline_limit);
+		read_failed(m, FAIL_TEMP, what);
+		return -1;
+	}
+	return 0;
 }
 
 /* Reads more input after the unconsumed bytes; 0 at end of input. */
@@ -82,11 +102,18 @@ fill(struct message *m)
 		m->cap *= 2;
 		m->buf = xrealloc(m->buf, m->cap);
 	}
-	if (m->deadline)
-		wait_input(m);
-	while ((n = read(m->fd, m->buf + m->len, m->cap - m->len)) < 0)
-		if (errno != EINTR)
-			die(FAIL_IO, "reading the message:");
+	if (m->error != FAIL_NONE || (m->deadline && wait_input(m) == -1))
+		return 0;
+	while ((n = read(m->fd, m->buf + m->len, m->cap - m->len)) < 0) {
+		if (errno != EINTR) {
+			char what[160];
+
+			snprintf(what, sizeof(what), "reading the message: %s",
+			    strerror(errno));
+			read_failed(m, FAIL_IO, what);
+			return 0;
+		}
+	}
 	if (n == 0)
 		m->eof = 1;
 	m->len += n;

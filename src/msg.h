@@ -30,6 +30,8 @@ struct message {
 
 	long long deadline;	/* reading may not go past this (ms), 0: none */
 	int deadline_limit;	/* seconds, for the message */
+	enum fail error;	/* while sending: why reading stopped */
+	char error_msg[256];
 
 	long long size;		/* estimated size for SIZE=, or -1 */
 	int eight_bit;		/* 1: has 8-bit bytes, 0: 7-bit, -1: unknown */
@@ -72,6 +74,8 @@ void msg_rewrite(struct message *, const struct rewrite *);
 /*
  * From now on, reading the message may not wait past at_ms (now_ms()
  * time): the rest of it is read during the session, whose time is limited.
+ * And a read error or timeout no longer exits: msg_next() ends the message
+ * early with error set, for the session to give it up.
  */
 void msg_set_deadline(struct message *, long long at_ms, int seconds);
 
@@ -80,8 +84,8 @@ void msg_estimate(struct message *);
 
 /*
  * The message as sent, piece by piece: the rewritten header, then the body
- * as read. Sets *data and returns its length; 0 at the end. Dies on a
- * read error.
+ * as read. Sets *data and returns its length; 0 at the end, or with error
+ * set after msg_set_deadline() (before it, a read error exits).
  */
 size_t msg_next(struct message *, const char **data);
 

@@ -38,10 +38,10 @@
 enum state {
 	S_CONNECT, S_TLS, S_GREETING, S_EHLO, S_HELO, S_STARTTLS, S_AUTH,
 	S_READY, S_MAIL, S_RCPT, S_DATA, S_BODY, S_BDAT, S_RSET, S_QUIT,
-	S_CLOSED,
+	S_CLOSED, S_NSTATES
 };
 
-static const char *const state_names[] = {
+static const char *const state_names[S_NSTATES] = {
 	"CONNECT", "TLS", "GREETING", "EHLO", "HELO", "STARTTLS", "AUTH",
 	"READY", "MAIL", "RCPT", "DATA", "BODY", "BDAT", "RSET", "QUIT",
 	"CLOSED",
@@ -71,12 +71,16 @@ struct pending {
 	int last;		/* BDAT: the LAST chunk */
 };
 
+/* One message: what was asked, and the replies so far. */
 struct txn {
 	const struct envelope *env;
 	struct source *src;
+	const struct policy *policy;
+	int last;		/* QUIT follows this message */
 	struct answer auth, mail, data, final, bdat_failed;
 	struct answer *rcpt;
 	size_t accepted, deferred, rejected;
+	size_t last_rcpt;	/* pending index of the last RCPT */
 	struct wire wire;
 	const char *in;		/* source bytes not yet encoded */
 	size_t inlen;
@@ -86,9 +90,10 @@ struct txn {
 
 struct smtp {
 	enum state state;
-	const struct account *acct;
+	const struct relay *relay;
 	const char *password;
 	struct smtp_result *res;
+	struct smtp_result setup;	/* the session's own, until a message */
 	struct conn conn;
 	int connected;
 	int drop;		/* the connection is unusable: no QUIT */
@@ -112,6 +117,15 @@ set_state(struct smtp *s, enum state next)
 	s->state = next;
 }
 
+static void
+note_failure(struct smtp *s, enum fail f, const char *fmt, va_list ap)
+{
+	if (s->res->fail == FAIL_NONE) {
+		s->res->fail = f;
+		vsnprintf(s->res->msg, sizeof(s->res->msg), fmt, ap);
+	}
+}
+
 /*
  * Ends the session with a failure. The first failure is the one reported.
  * drop: the connection can't carry a QUIT (closed, broken, mid-message).
@@ -123,19 +137,27 @@ fail(struct smtp *s, enum fail f, int drop, const char *fmt, ...)
 
 	if (drop)
 		s->drop = 1;
-	if (s->res->fail == FAIL_NONE) {
-		s->res->fail = f;
-		va_start(ap, fmt);
-		vsnprintf(s->res->msg, sizeof(s->res->msg), fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	note_failure(s, f, fmt, ap);
+	va_end(ap);
+	s->res->session_over = 1;
 	set_state(s, s->drop ? S_CLOSED : S_QUIT);
 }
 
-static int
-failed(const struct smtp *s)
+/*
+ * Ends the message, not the session: a transaction the server opened is
+ * reset (RSET), then the session is ready for the next message.
+ */
+static void
+txn_fail(struct smtp *s, enum fail f, const char *fmt, ...)
 {
-	return s->res->fail != FAIL_NONE;
+	va_list ap;
+
+	va_start(ap, fmt);
+	note_failure(s, f, fmt, ap);
+	va_end(ap);
+	set_state(s, s->t.mail.code / 100 == 2 && !s->t.final.code ? S_RSET :
+	    S_READY);
 }
 
 static void
@@ -164,8 +186,11 @@ cmd(struct smtp *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line) - 2)
-		die(FAIL_OS, "command too long");
+	if (n < 0 || (size_t)n >= sizeof(line) - 2) {
+		/* what goes into commands is checked long before: a bug */
+		fail(s, FAIL_OS, 0, "internal error: command too long");
+		return;
+	}
 	trace("-> %s", line);
 	memcpy(line + n, "\r\n", 2);
 	conn_put(&s->conn, line, n + 2);
@@ -237,7 +262,7 @@ greeting(struct smtp *s)
 {
 	char *l;
 
-	if (wait_reply(s, s->acct->timeout.greeting) == -1)
+	if (wait_reply(s, s->relay->timeout.greeting) == -1)
 		return;
 	if (s->reply.code == 220) {
 		set_state(s, S_EHLO);
@@ -302,7 +327,7 @@ parse_caps(struct smtp *s)
 static void
 after_hello(struct smtp *s)
 {
-	const struct account *a = s->acct;
+	const struct relay *a = s->relay;
 
 	if (a->tls == TLS_STARTTLS && !s->conn.tls) {
 		if (s->caps & CAP_STARTTLS)
@@ -320,8 +345,8 @@ ehlo(struct smtp *s)
 {
 	char *l;
 
-	cmd(s, "EHLO %s", s->acct->ehlo_name);
-	if (wait_reply(s, s->acct->timeout.command) == -1)
+	cmd(s, "EHLO %s", s->relay->ehlo_name);
+	if (wait_reply(s, s->relay->timeout.command) == -1)
 		return;
 	if (s->reply.code == 250) {
 		parse_caps(s);
@@ -342,8 +367,8 @@ helo(struct smtp *s)
 {
 	char *l;
 
-	cmd(s, "HELO %s", s->acct->ehlo_name);
-	if (wait_reply(s, s->acct->timeout.command) == -1)
+	cmd(s, "HELO %s", s->relay->ehlo_name);
+	if (wait_reply(s, s->relay->timeout.command) == -1)
 		return;
 	if (s->reply.code == 250) {
 		s->caps = 0;
@@ -363,7 +388,7 @@ starttls(struct smtp *s)
 	char *l;
 
 	cmd(s, "STARTTLS");
-	if (wait_reply(s, s->acct->timeout.command) == -1)
+	if (wait_reply(s, s->relay->timeout.command) == -1)
 		return;
 	if (s->reply.code != 220) {
 		l = reply_line(&s->reply);
@@ -383,7 +408,7 @@ starttls(struct smtp *s)
 static void
 handshake(struct smtp *s)
 {
-	const struct account *a = s->acct;
+	const struct relay *a = s->relay;
 	struct tls_params p = {
 		.server_name = a->tls_server_name ? a->tls_server_name : a->host,
 		.trust_file = a->tls_trust_file,
@@ -431,7 +456,7 @@ auth_outcome(struct smtp *s, const struct answer *a)
 static void
 authenticate(struct smtp *s)
 {
-	const struct account *a = s->acct;
+	const struct relay *a = s->relay;
 	struct answer ans = { 0 };
 
 	if (!(s->caps & CAP_AUTH)) {
@@ -483,6 +508,14 @@ authenticate(struct smtp *s)
 	forget(&ans);
 }
 
+static void mail(struct smtp *);
+static void rcpt(struct smtp *);
+static void data(struct smtp *);
+static void body(struct smtp *);
+static void bdat(struct smtp *);
+static void rset(struct smtp *);
+
+/* Runs the machine until it reaches state until, or the session ends. */
 static void
 run(struct smtp *s, enum state until)
 {
@@ -495,16 +528,26 @@ run(struct smtp *s, enum state until)
 		case S_HELO:		helo(s); break;
 		case S_STARTTLS:	starttls(s); break;
 		case S_AUTH:		authenticate(s); break;
-		default:
-			die(FAIL_OS, "internal error: state %s in session setup",
-			    state_names[s->state]);
+		case S_MAIL:		mail(s); break;
+		case S_RCPT:		rcpt(s); break;
+		case S_DATA:		data(s); break;
+		case S_BODY:		body(s); break;
+		case S_BDAT:		bdat(s); break;
+		case S_RSET:		rset(s); break;
+		case S_CONNECT:
+		case S_READY:
+		case S_QUIT:
+		case S_CLOSED:
+		case S_NSTATES:
+			fail(s, FAIL_OS, 1, "internal error: no way on from "
+			    "state %s", state_names[s->state]);
 		}
 	}
 }
 
-/* Connects to the account's relay, or takes the socket fd if not -1. */
+/* Connects to the relay, or takes the socket fd if not -1. */
 static struct smtp *
-start(const struct account *a, const char *password, int fd,
+start(const struct relay *a, const char *password, int fd,
     struct smtp_result *res)
 {
 	struct smtp *s = xmalloc(sizeof(*s));
@@ -512,7 +555,8 @@ start(const struct account *a, const char *password, int fd,
 
 	memset(s, 0, sizeof(*s));
 	memset(res, 0, sizeof(*res));
-	s->acct = a;
+	res->relay = a->host;
+	s->relay = a;
 	s->password = password;
 	s->res = res;
 	s->state = S_CONNECT;
@@ -528,27 +572,61 @@ start(const struct account *a, const char *password, int fd,
 		if (fd != -1)
 			close(fd);
 		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
-		return s;
+	} else {
+		s->connected = 1;
+		trace("-- connected to %s port %s", a->host, a->port);
+		set_state(s, a->tls == TLS_IMPLICIT ? S_TLS : S_GREETING);
+		run(s, S_READY);
 	}
-	s->connected = 1;
-	trace("-- connected to %s port %s", a->host, a->port);
-	set_state(s, a->tls == TLS_IMPLICIT ? S_TLS : S_GREETING);
-	run(s, S_READY);
+	/* from now on the session keeps its own, for messages to come */
+	s->setup = *res;
+	s->res = &s->setup;
 	return s;
 }
 
 struct smtp *
-smtp_open(const struct account *a, const char *password,
+smtp_open(const struct relay *a, const char *password,
     struct smtp_result *res)
 {
 	return start(a, password, -1, res);
 }
 
 struct smtp *
-smtp_open_fd(const struct account *a, const char *password, int fd,
+smtp_open_fd(const struct relay *a, const char *password, int fd,
     struct smtp_result *res)
 {
 	return start(a, password, fd, res);
+}
+
+/* "5.1.1" from a reply text that starts with an RFC 3463 code. */
+static void
+enhanced_code(const char *text, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (!text || (text[0] < '2' || text[0] > '5') || text[1] != '.')
+		return;
+	n = 2 + strspn(text + 2, "0123456789");
+	if (n == 2 || n > 5 || text[n] != '.')
+		return;
+	n += 1 + strspn(text + n + 1, "0123456789");
+	if (text[n - 1] == '.' || (text[n] && text[n] != ' ') || n >= outlen)
+		return;
+	memcpy(out, text, n);
+	out[n] = '\0';
+}
+
+/* An answer as the caller gets it: code, enhanced code, one-line text. */
+static void
+hand_over(struct smtp_reply *out, const struct answer *a)
+{
+	out->code = a->code;
+	free(out->text);
+	out->text = a->text ? xstrdup(a->text) : NULL;
+	/* the text is "CODE rest": the enhanced code starts the rest */
+	enhanced_code(a->text && strlen(a->text) > 4 ? a->text + 4 : NULL,
+	    out->enhanced, sizeof(out->enhanced));
 }
 
 /* Handles the reply for the oldest pending command. */
@@ -586,6 +664,12 @@ on_reply(struct smtp *s, const struct pending *p)
 	case S_BODY:
 		keep(&t->final, r);
 		break;
+	case S_RSET:
+		/* a refused RSET leaves a transaction we can't trust */
+		if (r->code != 250)
+			fail(s, FAIL_PROTO, 0, "protocol error: RSET answered "
+			    "%d", r->code);
+		break;
 	default:
 		break;
 	}
@@ -594,7 +678,7 @@ on_reply(struct smtp *s, const struct pending *p)
 static int
 timeout_for(const struct smtp *s, const struct pending *p)
 {
-	const struct timeouts *to = &s->acct->timeout;
+	const struct timeouts *to = &s->relay->timeout;
 
 	switch (p->cmd) {
 	case S_DATA:	return to->data_init;
@@ -633,7 +717,7 @@ collect_upto(struct smtp *s, size_t upto)
 			return -1;
 		on_reply(s, p);
 	}
-	return 0;
+	return s->state == S_QUIT || s->state == S_CLOSED ? -1 : 0;
 }
 
 static int
@@ -651,6 +735,12 @@ collect_ready(struct smtp *s)
 		if (collect_upto(s, s->pendoff) == -1)
 			return -1;
 	return 0;
+}
+
+static int
+pipelining(const struct smtp *s)
+{
+	return (s->caps & CAP_PIPELINING) && s->relay->pipelining;
 }
 
 static void
@@ -690,25 +780,14 @@ send_rcpt(struct smtp *s, size_t i)
 		cmd(s, "RCPT TO:<%s> NOTIFY=%s", e->rcpt[i], e->notify);
 	else
 		cmd(s, "RCPT TO:<%s>", e->rcpt[i]);
+	s->t.last_rcpt = s->npend;
 	expect(s, S_RCPT, i, 0);
 }
 
-/* One line per recipient that got the given class of reply. */
-static void
-report_rcpts(struct smtp *s, int class, const char *what, const char *tail)
-{
-	const struct txn *t = &s->t;
-
-	for (size_t i = 0; i < t->env->nrcpt; i++)
-		if (t->rcpt[i].code / 100 == class)
-			warn("RCPT TO:<%s> %s: %s%s", t->env->rcpt[i], what,
-			    t->rcpt[i].text, tail);
-}
-
 /*
- * After the envelope's replies: go on with the message (0), or end the
- * transaction (-1 after fail()). Any deferred recipient defers the whole
- * message, so that a retry reaches nobody twice.
+ * After the sender's reply (and a pipelined AUTH's): go on (0), or end
+ * the message or the session (-1). in_data: the server is reading the
+ * message, so the connection can only be closed.
  */
 static int
 sender_outcome(struct smtp *s, int in_data)
@@ -718,34 +797,41 @@ sender_outcome(struct smtp *s, int in_data)
 	if (t->auth.code && auth_outcome(s, &t->auth) == -1)
 		return -1;
 	if (t->mail.code / 100 != 2) {
-		fail(s, class_of(t->mail.code), in_data, "MAIL FROM:<%s> "
-		    "rejected: %s", t->env->from, t->mail.text);
+		if (in_data)
+			fail(s, class_of(t->mail.code), 1, "MAIL FROM:<%s> "
+			    "rejected: %s", t->env->from, t->mail.text);
+		else
+			txn_fail(s, class_of(t->mail.code), "MAIL FROM:<%s> "
+			    "rejected: %s", t->env->from, t->mail.text);
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * After every recipient's reply: go on with the message (0), or end it
+ * (-1). Any deferred recipient defers the whole message, so that a retry
+ * reaches nobody twice; a rejected one fails it under all_or_nothing.
+ */
 static int
 envelope_outcome(struct smtp *s, int in_data)
 {
 	struct txn *t = &s->t;
+	enum fail f;
 
 	if (sender_outcome(s, in_data) == -1)
 		return -1;
-	if (t->deferred) {
-		report_rcpts(s, 4, "deferred",
-		    " (message not sent; try again later)");
-		fail(s, FAIL_TEMP, in_data, "%s", "");
-		return -1;
-	}
-	if (t->accepted == 0 || (t->rejected && t->env->all_or_nothing)) {
-		report_rcpts(s, 5, "rejected", t->accepted ?
-		    " (message not sent to anyone)" : "");
-		s->res->rejected = t->rejected;
-		fail(s, FAIL_RCPT, in_data, "%s", "");
-		return -1;
-	}
-	return 0;
+	if (t->deferred && (!t->policy->deliver_partial || t->accepted == 0))
+		f = FAIL_TEMP;
+	else if (t->accepted == 0 || (t->rejected && t->policy->all_or_nothing))
+		f = FAIL_RCPT;
+	else
+		return 0;
+	if (in_data)
+		fail(s, f, 1, "%s", "");
+	else
+		txn_fail(s, f, "%s", "");
+	return -1;
 }
 
 /* The reply to the end of the message decides. */
@@ -756,16 +842,17 @@ final_outcome(struct smtp *s, const struct answer *a)
 
 	s->res->code = a->code;
 	if (a->code / 100 != 2) {
-		fail(s, class_of(a->code), 0, "message not accepted: %s",
+		txn_fail(s, class_of(a->code), "message not accepted: %s",
 		    a->text);
 		return;
 	}
 	trace("-- accepted: %s", a->text);
-	if (t->rejected) {
-		report_rcpts(s, 5, "rejected", "");
-		s->res->rejected = t->rejected;
+	/* delivered to those accepted; the others' state says the rest */
+	if (t->deferred)
+		s->res->fail = FAIL_TEMP;
+	else if (t->rejected)
 		s->res->fail = FAIL_RCPT;
-	}
+	set_state(s, S_READY);
 }
 
 /*
@@ -783,6 +870,12 @@ encode_some(struct smtp *s, char *dst, size_t room)
 
 		if (t->inlen == 0) {
 			t->inlen = t->src->next(t->src->ctx, &t->in);
+			if (t->inlen == 0 && t->src->error != FAIL_NONE) {
+				/* never end a message that was not all read */
+				fail(s, t->src->error, 1, "%s",
+				    t->src->error_msg);
+				return 0;
+			}
 			if (t->inlen == 0) {
 				used += wire_finish(&t->wire, dst + used);
 				t->body_done = 1;
@@ -799,7 +892,7 @@ encode_some(struct smtp *s, char *dst, size_t room)
 			t->body_done = 1;
 			t->inlen = 0;
 		}
-		if (t->wire.long_line && !s->acct->long_lines_send) {
+		if (t->wire.long_line && !t->policy->long_lines_send) {
 			/* dropped before its end, the message is not sent */
 			fail(s, FAIL_DATA, 1, "line %lu of the message is longer "
 			    "than %d octets; not sent (see long_lines in "
@@ -812,26 +905,112 @@ encode_some(struct smtp *s, char *dst, size_t room)
 	return used;
 }
 
+/* MAIL, with a deferred AUTH before it; checks that need no round trip. */
 static void
-send_body(struct smtp *s, int last)
+mail(struct smtp *s)
+{
+	const struct envelope *e = s->t.env;
+	const struct relay *r = s->relay;
+
+	if ((e->notify || e->ret || e->envid) && !(s->caps & CAP_DSN)) {
+		if (s->t.policy->dsn_required) {
+			txn_fail(s, FAIL_PERM, "%s does not offer DSN, and dsn = "
+			    "required", r->host);
+			return;
+		}
+		s->res->dsn_dropped = 1;
+	}
+	/* RFC 6531: without SMTPUTF8 the server would mangle the message */
+	if (e->utf8 && !(s->caps & CAP_SMTPUTF8)) {
+		txn_fail(s, FAIL_PERM, "the message has a non-ASCII address or "
+		    "header, and %s does not offer SMTPUTF8", r->host);
+		return;
+	}
+	if ((s->caps & CAP_SIZE) && s->size_limit > 0 && e->size > s->size_limit) {
+		txn_fail(s, FAIL_PERM, "message of %lld octets exceeds the "
+		    "server's limit of %lld", e->size, s->size_limit);
+		return;
+	}
+	if (s->auth_deferred) {
+		s->auth_deferred = 0;
+		send_auth(s);
+		expect(s, S_AUTH, 0, 0);
+	}
+	send_mail(s);
+	if (!pipelining(s) && (collect(s) == -1 || sender_outcome(s, 0) == -1))
+		return;
+	set_state(s, S_RCPT);
+}
+
+/* Every RCPT: in one flight with PIPELINING, else one at a time. */
+static void
+rcpt(struct smtp *s)
+{
+	struct txn *t = &s->t;
+	int chunking = pipelining(s) && (s->caps & CAP_CHUNKING) &&
+	    s->relay->chunking;
+
+	for (size_t i = 0; i < t->env->nrcpt && s->state == S_RCPT; i++) {
+		send_rcpt(s, i);
+		if (!pipelining(s) && collect(s) == -1)
+			return;
+		if (!pipelining(s) && t->deferred)
+			break;	/* the message waits anyway */
+	}
+	if (s->state != S_RCPT)
+		return;
+	if (chunking) {
+		set_state(s, S_BDAT);
+		return;
+	}
+	if (!pipelining(s) && envelope_outcome(s, 0) == -1)
+		return;
+	set_state(s, S_DATA);
+}
+
+/* DATA; with PIPELINING, this reads the whole envelope's replies too. */
+static void
+data(struct smtp *s)
+{
+	struct txn *t = &s->t;
+
+	cmd(s, "DATA");
+	expect(s, S_DATA, 0, 0);
+	if (collect(s) == -1 || envelope_outcome(s, t->data.code == 354) == -1)
+		return;
+	if (t->data.code != 354) {
+		txn_fail(s, class_of(t->data.code), "DATA rejected: %s",
+		    t->data.text);
+		return;
+	}
+	set_state(s, S_BODY);
+}
+
+/* The message, dot-stuffed, and its end (with QUIT, if it is the last). */
+static void
+body(struct smtp *s)
 {
 	struct conn *c = &s->conn;
+	struct txn *t = &s->t;
 
-	wire_init(&s->t.wire, 1, s->t.src->stop_at_dot);
-	while (!s->t.body_done && !c->failed && !failed(s)) {
+	wire_init(&t->wire, 1, t->src->stop_at_dot);
+	while (!t->body_done && !c->failed && s->state == S_BODY) {
 		char *dst = conn_space(c, MIN_ROOM * 2);
 
 		conn_commit(c, encode_some(s, dst, NET_OUT_SIZE - c->outlen));
 	}
-	if (failed(s))
+	if (s->state != S_BODY)
 		return;
-	trace("-> (message: %llu octets)", s->t.octets);
+	trace("-> (message: %llu octets)", t->octets);
 	cmd(s, ".");
 	expect(s, S_BODY, 0, 0);
-	if (last && (s->caps & CAP_PIPELINING) && s->acct->pipelining) {
+	if (t->last && pipelining(s)) {
 		cmd(s, "QUIT");
 		expect(s, S_QUIT, 0, 0);
 	}
+	if (collect(s) == -1)
+		return;
+	final_outcome(s, &t->final);
 }
 
 /*
@@ -840,15 +1019,16 @@ send_body(struct smtp *s, int last)
  * (MAIL, RCPT) are moved up to join it, so a flight is one write.
  */
 static void
-send_chunks(struct smtp *s, int last, size_t last_rcpt)
+send_chunks(struct smtp *s)
 {
 	struct conn *c = &s->conn;
 	struct txn *t = &s->t;
-	int quit_too = last && s->acct->pipelining;
+	int quit_too = t->last && s->relay->pipelining;
+	size_t last_rcpt = t->last_rcpt;
 	unsigned long chunks = 0;
 
 	wire_init(&t->wire, 0, t->src->stop_at_dot);
-	while (!failed(s)) {
+	while (s->state == S_BDAT) {
 		char head[BDAT_HEAD];
 		size_t data_off, n, start;
 		int hl;
@@ -863,7 +1043,7 @@ send_chunks(struct smtp *s, int last, size_t last_rcpt)
 		data_off = c->outlen + BDAT_HEAD;
 		n = encode_some(s, c->out + data_off,
 		    NET_OUT_SIZE - data_off - QUIT_ROOM);
-		if (failed(s))
+		if (s->state != S_BDAT)
 			return;
 		if (n == 0 && !t->body_done) {
 			/* never "BDAT 0" but as the LAST chunk (RFC 3030) */
@@ -872,6 +1052,8 @@ send_chunks(struct smtp *s, int last, size_t last_rcpt)
 		}
 		/* several recipients: hold LAST until all have answered */
 		if (t->body_done && t->env->nrcpt > 1 && last_rcpt != (size_t)-1) {
+			/* in a BDAT transaction only RSET can follow a refusal,
+			 * and no chunk has gone yet: a failure here is clean */
 			if (collect_upto(s, last_rcpt) == -1 ||
 			    envelope_outcome(s, 0) == -1)
 				return;
@@ -907,6 +1089,68 @@ send_chunks(struct smtp *s, int last, size_t last_rcpt)
 	}
 }
 
+/* The message in BDAT chunks, pipelined with the envelope. */
+static void
+bdat(struct smtp *s)
+{
+	struct txn *t = &s->t;
+
+	send_chunks(s);
+	if (s->state != S_BDAT || collect(s) == -1 ||
+	    envelope_outcome(s, 0) == -1)
+		return;
+	/* a refused chunk fails the transaction, whatever LAST got */
+	if (t->bdat_failed.code)
+		final_outcome(s, &t->bdat_failed);
+	else if (t->final.code)
+		final_outcome(s, &t->final);
+	else
+		txn_fail(s, FAIL_TEMP, "message not sent: the server gave up "
+		    "on it");
+}
+
+/*
+ * Resets a transaction that failed. Before QUIT, the reply is read with
+ * QUIT's; else now, so that it is never taken for the next MAIL's.
+ */
+static void
+rset(struct smtp *s)
+{
+	cmd(s, "RSET");
+	expect(s, S_RSET, 0, 0);
+	if ((!s->t.last || !pipelining(s)) && collect(s) == -1)
+		return;
+	set_state(s, S_READY);
+}
+
+/* What the transaction leaves for the caller: each recipient's reply. */
+static void
+hand_over_results(struct smtp *s)
+{
+	struct txn *t = &s->t;
+	struct smtp_result *r = s->res;
+
+	r->nrcpt = t->env->nrcpt;
+	r->rcpt = xmalloc(r->nrcpt * sizeof(*r->rcpt));
+	memset(r->rcpt, 0, r->nrcpt * sizeof(*r->rcpt));
+	for (size_t i = 0; i < t->env->nrcpt; i++) {
+		const struct answer *a = &t->rcpt[i];
+
+		hand_over(&r->rcpt[i].reply, a);
+		r->rcpt[i].state = a->code == 0 ? RCPT_UNTRIED :
+		    a->code / 100 == 2 ? RCPT_ACCEPTED :
+		    a->code / 100 == 4 ? RCPT_DEFERRED : RCPT_REJECTED;
+	}
+	r->accepted = t->accepted;
+	r->deferred = t->deferred;
+	r->rejected = t->rejected;
+	/* the reply that decided: a refused chunk's, else the last one's */
+	if (t->bdat_failed.code)
+		hand_over(&r->final, &t->bdat_failed);
+	else if (t->final.code)
+		hand_over(&r->final, &t->final);
+}
+
 static void
 txn_free(struct txn *t)
 {
@@ -927,119 +1171,71 @@ static void
 quit(struct smtp *s)
 {
 	if (s->connected && !s->drop && s->state != S_CLOSED) {
-		if (!(s->caps & CAP_PIPELINING) || !s->acct->pipelining)
+		if (!pipelining(s))
 			collect(s);
-		set_state(s, S_QUIT);
-		cmd(s, "QUIT");
-		expect(s, S_QUIT, 0, 0);
-		collect(s);
+		if (s->state != S_CLOSED && !s->drop) {
+			set_state(s, S_QUIT);
+			cmd(s, "QUIT");
+			expect(s, S_QUIT, 0, 0);
+			collect(s);
+		}
 	}
 	set_state(s, S_CLOSED);
 }
 
 enum fail
 smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
-    int last, struct smtp_result *res)
+    const struct policy *p, int last, struct smtp_result *res)
 {
 	struct txn *t = &s->t;
-	int pipelining = (s->caps & CAP_PIPELINING) && s->acct->pipelining;
-	int chunking = pipelining && (s->caps & CAP_CHUNKING) &&
-	    s->acct->chunking;
-	size_t i;
 
-	s->res = res;
-	if (s->state != S_READY)
+	memset(res, 0, sizeof(*res));
+	res->relay = s->relay->host;
+	if (s->state != S_READY) {
+		/* the session failed before: say so for this message too */
+		res->fail = s->setup.fail != FAIL_NONE ? s->setup.fail :
+		    FAIL_TEMP;
+		snprintf(res->msg, sizeof(res->msg), "%s", s->setup.msg[0] ?
+		    s->setup.msg : "the session with the relay has ended");
+		res->session_over = 1;
 		return res->fail;
-	s->npend = s->pendoff = 0;
+	}
+	s->res = res;
+	s->npend = s->pendoff = 0;	/* every reply of before has been read */
 	memset(t, 0, sizeof(*t));
 	t->env = e;
 	t->src = src;
+	t->policy = p;
+	t->last = last;
+	t->last_rcpt = (size_t)-1;
 	t->rcpt = xmalloc(e->nrcpt * sizeof(*t->rcpt));
 	memset(t->rcpt, 0, e->nrcpt * sizeof(*t->rcpt));
 
-	if ((e->notify || e->ret || e->envid) && !(s->caps & CAP_DSN)) {
-		if (s->acct->dsn_required) {
-			fail(s, FAIL_PERM, 0, "%s does not offer DSN, and dsn = "
-			    "required", s->acct->host);
-			goto done;
-		}
-		warn("%s does not offer DSN: sending without -N, -R and -V",
-		    s->acct->host);
-	}
-	/* RFC 6531: without SMTPUTF8 the server would mangle the message */
-	if (e->utf8 && !(s->caps & CAP_SMTPUTF8)) {
-		fail(s, FAIL_PERM, 0, "the message has a non-ASCII address or "
-		    "header, and %s does not offer SMTPUTF8", s->acct->host);
-		goto done;
-	}
-	if ((s->caps & CAP_SIZE) && s->size_limit > 0 && e->size > s->size_limit) {
-		fail(s, FAIL_PERM, 0, "message of %lld octets exceeds the "
-		    "server's limit of %lld", e->size, s->size_limit);
-		goto done;
-	}
 	set_state(s, S_MAIL);
-	if (s->auth_deferred) {
-		s->auth_deferred = 0;
-		send_auth(s);
-		expect(s, S_AUTH, 0, 0);
-	}
-	send_mail(s);
-	if (!pipelining && (collect(s) == -1 || sender_outcome(s, 0) == -1))
-		goto done;
-	set_state(s, S_RCPT);
-	for (i = 0; i < e->nrcpt; i++) {
-		send_rcpt(s, i);
-		if (!pipelining && collect(s) == -1)
-			goto done;
-		if (!pipelining && t->deferred)
-			break;	/* the message waits anyway */
-	}
-	if (chunking) {
-		set_state(s, S_BDAT);
-		send_chunks(s, last, s->npend - 1);
-		if (failed(s) || collect(s) == -1 ||
-		    envelope_outcome(s, 0) == -1)
-			goto done;
-		/* a refused chunk fails the transaction, whatever LAST got */
-		final_outcome(s, t->bdat_failed.code ? &t->bdat_failed :
-		    &t->final);
-		goto done;
-	}
-	if (!pipelining && envelope_outcome(s, 0) == -1)
-		goto done;
-	set_state(s, S_DATA);
-	cmd(s, "DATA");
-	expect(s, S_DATA, 0, 0);
-	if (collect(s) == -1)
-		goto done;
-	if (envelope_outcome(s, t->data.code == 354) == -1)
-		goto done;
-	if (t->data.code != 354) {
-		fail(s, class_of(t->data.code), 0, "DATA rejected: %s",
-		    t->data.text);
-		goto done;
-	}
-	set_state(s, S_BODY);
-	send_body(s, last);
-	if (failed(s) || collect(s) == -1)
-		goto done;
-	final_outcome(s, &t->final);
-done:
-	/* a transaction left open by a failure is reset; with more to
-	 * send, its reply is read now, not taken for the next MAIL's */
-	if (!s->drop && t->mail.code / 100 == 2 && !t->final.code) {
-		set_state(s, S_RSET);
-		cmd(s, "RSET");
-		expect(s, S_RSET, 0, 0);
-		if (!last && collect(s) == -1)
-			last = 1;
-	}
+	run(s, S_READY);
+	hand_over_results(s);
 	txn_free(t);
-	if (!s->drop && !last)
-		set_state(s, S_READY);
-	else
+	if (s->state != S_READY || last)
 		quit(s);
+	/* a later message on a session that ended learns why */
+	if (res->session_over) {
+		s->setup.fail = res->fail;
+		snprintf(s->setup.msg, sizeof(s->setup.msg), "%s", res->msg);
+	}
+	s->res = &s->setup;
 	return res->fail;
+}
+
+void
+smtp_result_free(struct smtp_result *r)
+{
+	for (size_t i = 0; r->rcpt && i < r->nrcpt; i++)
+		free(r->rcpt[i].reply.text);
+	free(r->rcpt);
+	free(r->final.text);
+	r->rcpt = NULL;
+	r->final.text = NULL;
+	r->nrcpt = 0;
 }
 
 void

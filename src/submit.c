@@ -1,11 +1,14 @@
 /*
- * submit.c: one message from a file descriptor to the relay: the account,
- * the envelope (recipients from arguments and -t, local names resolved),
- * the header rewritten, then the SMTP session.
+ * submit.c: one message from a file descriptor to the relay, in two
+ * halves. prepare() reads the account, builds the envelope (recipients
+ * from arguments and -t, local names resolved) and rewrites the header:
+ * any problem there ends the process with its exit status. deliver()
+ * runs the SMTP session and reports its outcome; it never exits.
  */
 
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +24,27 @@
 #include "strset.h"
 #include "submit.h"
 
+/* The envelope's recipients, each once ignoring case. */
+struct rcpts {
+	struct strlist list;
+	struct strset seen;
+};
+
+/* A message ready to go: its account, relay, envelope and header. */
+struct prepared {
+	struct config *conf;
+	struct account *acct;
+	struct localnames ln;
+	struct message m;
+	struct rcpts rcpts;
+	char *sender;
+	char *password;
+	struct envelope env;
+	struct policy policy;
+	struct source src;
+	struct relay relay;
+};
+
 static const char *
 domain_of(const char *addr)
 {
@@ -28,12 +52,6 @@ domain_of(const char *addr)
 
 	return at && at[1] ? at + 1 : NULL;
 }
-
-/* The envelope's recipients, each once ignoring case. */
-struct rcpts {
-	struct strlist list;
-	struct strset seen;
-};
 
 /* Adds each address once, local names resolved; bad ones fail with f. */
 static void
@@ -100,12 +118,6 @@ is_ascii(const char *s)
 	return 1;
 }
 
-static size_t
-next_piece(void *ctx, const char **data)
-{
-	return msg_next(ctx, data);
-}
-
 /* The sender when -f is not given: from, else the user at the domain. */
 static char *
 default_sender(const struct account *acct, const struct localnames *ln)
@@ -135,24 +147,53 @@ load_locals(const struct account *acct, struct localnames *ln)
 	ln->hostname = host_name();
 }
 
-enum fail
-submit(const struct options *o, int fd)
+/* The message's bytes for the engine; a read error ends it, not us. */
+static size_t
+next_piece(void *ctx, const char **data)
 {
-	struct rcpts rcpts = { 0 };
+	struct prepared *p = ctx;
+	size_t n = msg_next(&p->m, data);
+
+	if (n == 0 && p->m.error != FAIL_NONE) {
+		p->src.error = p->m.error;
+		snprintf(p->src.error_msg, sizeof(p->src.error_msg), "%s",
+		    p->m.error_msg);
+	}
+	return n;
+}
+
+/* What the engine needs of the account: one relay. */
+static void
+relay_of(const struct account *a, struct relay *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->host = a->host;
+	r->port = a->port;
+	r->tls = a->tls;
+	r->tls_trust_file = a->tls_trust_file;
+	r->tls_server_name = a->tls_server_name;
+	r->tls_priorities = a->tls_priorities;
+	r->auth = a->auth;
+	r->user = a->user;
+	r->plaintext_auth_loopback = a->plaintext_auth_loopback;
+	r->ehlo_name = a->ehlo_name;
+	r->pipelining = a->pipelining;
+	r->chunking = a->chunking;
+	r->timeout = a->timeout;
+	r->timeout_session = a->timeout_session;
+}
+
+struct prepared *
+prepare(const struct options *o, int fd)
+{
+	struct prepared *p = xmalloc(sizeof(*p));
 	struct addrlist found = { 0 };
-	struct localnames ln;
-	struct message m;
 	struct rewrite rw;
-	struct envelope env;
-	struct source src;
-	struct smtp_result res;
-	struct config *conf;
-	struct account *acct;
-	struct smtp *session;
+	struct envelope *env = &p->env;
 	const char *err;
-	char *password = NULL, *sender;
 	size_t i;
 
+	memset(p, 0, sizeof(*p));
 	for (i = 0; i < o->nrcpts; i++)
 		if (addr_parse_list(o->rcpts[i], strlen(o->rcpts[i]), &found,
 		    &err))
@@ -161,79 +202,145 @@ submit(const struct options *o, int fd)
 	if (o->sender && *o->sender && (err = addr_check(o->sender)))
 		die(FAIL_USAGE, "bad sender '%s': %s", o->sender, err);
 
-	conf = conf_read(o->config ? o->config : conf_default_path());
-	acct = conf_account(conf, o->account, o->sender);
-	load_locals(acct, &ln);
-	add_rcpts(&rcpts, &found, &ln, FAIL_USAGE, "the command line");
+	p->conf = conf_read(o->config ? o->config : conf_default_path());
+	p->acct = conf_account(p->conf, o->account, o->sender);
+	load_locals(p->acct, &p->ln);
+	add_rcpts(&p->rcpts, &found, &p->ln, FAIL_USAGE, "the command line");
 	addrlist_free(&found);
-	sender = o->sender ? local_qualify(&ln, o->sender) :
-	    default_sender(acct, &ln);
-	if (acct->auth != AUTH_OFF)
-		password = conf_password(acct);
+	p->sender = o->sender ? local_qualify(&p->ln, o->sender) :
+	    default_sender(p->acct, &p->ln);
+	if (p->acct->auth != AUTH_OFF)
+		p->password = conf_password(p->acct);
 	signal(SIGPIPE, SIG_IGN);
 
-	msg_open(&m, fd, o->dot_ends);
-	msg_read_header(&m);
+	msg_open(&p->m, fd, o->dot_ends);
+	msg_read_header(&p->m);
 	if (o->extract) {
 		char why[512];
 
-		if (msg_recipients(&m, &found, why, sizeof(why)) == -1)
+		if (msg_recipients(&p->m, &found, why, sizeof(why)) == -1)
 			die(FAIL_DATA, "%s", why);
-		add_rcpts(&rcpts, &found, &ln, FAIL_DATA, "the message header");
+		add_rcpts(&p->rcpts, &found, &p->ln, FAIL_DATA,
+		    "the message header");
 		addrlist_free(&found);
 	}
-	if (rcpts.list.n == 0)
+	if (p->rcpts.list.n == 0)
 		die(FAIL_USAGE, "no recipients");
 
 	memset(&rw, 0, sizeof(rw));
-	rw.from_addr = *sender ? sender : acct->from;
+	rw.from_addr = *p->sender ? p->sender : p->acct->from;
 	rw.from_name = o->fullname;
 	rw.id_domain = domain_of(rw.from_addr) ? domain_of(rw.from_addr) :
-	    acct->ehlo_name;
+	    p->acct->ehlo_name;
 	rw.now = time(NULL);
 	rw.address = rewrite_address;
-	rw.ctx = &ln;
-	msg_rewrite(&m, &rw);
-	msg_estimate(&m);
+	rw.ctx = &p->ln;
+	msg_rewrite(&p->m, &rw);
+	msg_estimate(&p->m);
 
-	memset(&env, 0, sizeof(env));
-	env.from = sender;
-	env.rcpt = rcpts.list.v;
-	env.nrcpt = rcpts.list.n;
-	env.size = m.size;
-	env.eight_bit = m.eight_bit;
-	env.body = o->body;
-	env.utf8 = m.header_8bit || !is_ascii(env.from);
-	for (i = 0; i < rcpts.list.n; i++)
-		env.utf8 |= !is_ascii(rcpts.list.v[i]);
-	env.notify = o->notify;
-	env.ret = o->ret;
-	env.envid = o->envid;
-	env.all_or_nothing = o->all_or_nothing;
-	src.next = next_piece;
-	src.ctx = &m;
-	src.stop_at_dot = o->dot_ends;
+	env->from = p->sender;
+	env->rcpt = p->rcpts.list.v;
+	env->nrcpt = p->rcpts.list.n;
+	env->size = p->m.size;
+	env->eight_bit = p->m.eight_bit;
+	env->body = o->body;
+	env->utf8 = p->m.header_8bit || !is_ascii(env->from);
+	for (i = 0; i < p->rcpts.list.n; i++)
+		env->utf8 |= !is_ascii(p->rcpts.list.v[i]);
+	env->notify = o->notify;
+	env->ret = o->ret;
+	env->envid = o->envid;
+	p->policy.all_or_nothing = o->all_or_nothing;
+	p->policy.long_lines_send = p->acct->long_lines_send;
+	p->policy.dsn_required = p->acct->dsn_required;
+	p->src.next = next_piece;
+	p->src.ctx = p;
+	p->src.stop_at_dot = o->dot_ends;
+	relay_of(p->acct, &p->relay);
+	return p;
+}
+
+/* One line on stderr for each thing that went wrong, as the result says. */
+void
+report(const struct envelope *e, const struct smtp_result *r)
+{
+	int delivered = r->final.code / 100 == 2;
+
+	if (r->dsn_dropped)
+		warn("%s does not offer DSN: sending without -N, -R and -V",
+		    r->relay);
+	/* the recipients' replies tell why only when nothing else does */
+	for (size_t i = 0; !r->msg[0] && i < r->nrcpt && i < e->nrcpt; i++) {
+		const struct smtp_rcpt *rc = &r->rcpt[i];
+
+		/* a deferred recipient held the message back for everyone */
+		if (r->deferred && !delivered && rc->state == RCPT_DEFERRED)
+			warn("RCPT TO:<%s> deferred: %s (message not sent; try "
+			    "again later)", e->rcpt[i], rc->reply.text);
+		else if (delivered && rc->state == RCPT_DEFERRED)
+			warn("RCPT TO:<%s> deferred: %s (sent to the others)",
+			    e->rcpt[i], rc->reply.text);
+		else if (!r->deferred && rc->state == RCPT_REJECTED)
+			warn("RCPT TO:<%s> rejected: %s%s", e->rcpt[i],
+			    rc->reply.text, !delivered && r->accepted &&
+			    r->fail == FAIL_RCPT ? " (message not sent to anyone)" :
+			    "");
+	}
+	if (r->msg[0])
+		warn("%s", r->msg);
+}
+
+enum fail
+deliver(struct prepared *p)
+{
+	struct smtp_result res;
+	struct smtp *session;
+	enum fail f;
 
 	/* the rest of the message is read while the session's clock runs */
-	msg_set_deadline(&m, now_ms() + acct->timeout_session * 1000LL,
-	    acct->timeout_session);
-	session = smtp_open(acct, password, &res);
+	msg_set_deadline(&p->m, now_ms() + p->relay.timeout_session * 1000LL,
+	    p->relay.timeout_session);
+	session = smtp_open(&p->relay, p->password, &res);
 	if (res.fail == FAIL_NONE)
-		smtp_send(session, &env, &src, 1, &res);
+		smtp_send(session, &p->env, &p->src, &p->policy, 1, &res);
 	smtp_close(session);
-	if (password) {
-		wipestr(password);
-		free(password);
+	if (p->password) {
+		wipestr(p->password);
+		free(p->password);
+		p->password = NULL;
 	}
-	if (res.msg[0])
-		warn("%s", res.msg);
-	msg_free(&m);
-	strset_free(&rcpts.seen);
-	strlist_free(&rcpts.list);
-	free(sender);
-	aliases_free(ln.aliases);
-	conf_free(conf);
-	return res.fail;
+	report(&p->env, &res);
+	f = res.fail;
+	smtp_result_free(&res);
+	return f;
+}
+
+void
+prepared_free(struct prepared *p)
+{
+	if (!p)
+		return;
+	if (p->password) {
+		wipestr(p->password);
+		free(p->password);
+	}
+	msg_free(&p->m);
+	strset_free(&p->rcpts.seen);
+	strlist_free(&p->rcpts.list);
+	free(p->sender);
+	aliases_free(p->ln.aliases);
+	conf_free(p->conf);
+	free(p);
+}
+
+enum fail
+submit(const struct options *o, int fd)
+{
+	struct prepared *p = prepare(o, fd);
+	enum fail f = deliver(p);
+
+	prepared_free(p);
+	return f;
 }
 
 enum fail

@@ -1,4 +1,6 @@
-/* submit.h: one message, as sendmail's options describe it, to the relay. */
+/*
+ * submit.h: one message, as sendmail's options describe it, to the relay.
+ */
 
 #include <stddef.h>
 
@@ -18,9 +20,23 @@ struct options {
 	size_t nrcpts;
 };
 
+struct prepared;
+struct envelope;
+struct smtp_result;
+
+/* Reads the config and the message's header from fd; dies on a problem. */
+struct prepared *prepare(const struct options *, int fd);
+
+/* Relays a prepared message; never exits. Every failure is reported. */
+enum fail deliver(struct prepared *);
+void prepared_free(struct prepared *);
+
+/* One stderr line for each failure a result tells of. */
+void report(const struct envelope *, const struct smtp_result *);
+
 /*
- * Reads the message from fd and relays it. Returns the failure class;
- * every failure has been reported on stderr.
+ * prepare() and deliver(). Returns the failure class; every failure has
+ * been reported on stderr.
  */
 enum fail submit(const struct options *, int fd);
 

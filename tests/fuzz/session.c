@@ -161,7 +161,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char pattern[] = "line .\r\n.\r\nx\rbare\n\n..dots\xc3\xa9 ";
-	struct account a;
+	struct relay a;
+	struct policy pol;
 	struct envelope env;
 	struct source src;
 	struct smtp_result res;
@@ -176,7 +177,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 8)
 		return 0;
 	memset(&a, 0, sizeof(a));
-	a.name = "fuzz";
+	memset(&pol, 0, sizeof(pol));
 	a.host = "fuzz.example";
 	a.port = "25";
 	a.tls = data[0] & 1 ? TLS_STARTTLS : TLS_NONE;
@@ -188,14 +189,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.ehlo_name = "client.example";
 	a.pipelining = !(data[0] & 8);
 	a.chunking = !(data[0] & 16);
-	a.long_lines_send = data[0] & 32;
-	a.dsn_required = data[0] & 64;
+	pol.long_lines_send = data[0] & 32;
+	pol.dsn_required = data[0] & 64;
+	pol.deliver_partial = data[3] & 64;
 	a.timeout = (struct timeouts){ 1, 1, 1, 1, 1, 1 };
 	a.timeout_session = 5;
-	a.file = "fuzz";
 
 	nrcpt = (data[1] | data[2] << 8) % 4700 + 1;
-	pad = data[3] % 40;
+	pad = data[3] % 40;	/* bit 6 is deliver_partial */
 	rcpt = malloc(nrcpt * sizeof(*rcpt));
 	for (i = 0; i < nrcpt; i++) {
 		rcpt[i] = malloc(64);
@@ -210,7 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.eight_bit = (int)(data[4] >> 1 & 3) - 1;
 	env.notify = data[4] & 8 ? "SUCCESS,FAILURE" : NULL;
 	env.ret = data[4] & 16 ? "HDRS" : NULL;
-	env.all_or_nothing = data[4] & 32;
+	pol.all_or_nothing = data[4] & 32;
 
 	body.len = (size_t)(data[5] | data[6] << 8) * 5;
 	body.data = malloc(body.len + 1);
@@ -222,6 +223,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	src.next = next_piece;
 	src.ctx = &body;
 	src.stop_at_dot = data[4] & 64;
+	src.error = FAIL_NONE;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
 		abort();
@@ -233,15 +235,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	s = smtp_open_fd(&a, a.auth != AUTH_OFF ? "s3cret" : NULL, sp[0], &res);
-	if (res.fail == FAIL_NONE && (data[4] & 128)) {
+	if (data[4] & 128) {
 		/* two messages over one session: the first one's replies,
 		 * RSET's included, must all be read before the second */
-		smtp_send(s, &env, &src, 0, &res);
+		smtp_send(s, &env, &src, &pol, 0, &res);
+		smtp_result_free(&res);
 		body.off = 0;
-		memset(&res, 0, sizeof(res));
+		src.error = FAIL_NONE;
 	}
-	if (res.fail == FAIL_NONE)
-		smtp_send(s, &env, &src, 1, &res);
+	smtp_send(s, &env, &src, &pol, 1, &res);
+	smtp_result_free(&res);
 	smtp_close(s);
 	pthread_join(thread, NULL);
 
