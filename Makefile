@@ -3,13 +3,13 @@
 
 include config.mk
 
-SRC = src/addr.c src/alias.c src/auth.c src/conf.c src/dsn.c src/lines.c \
-	src/msg.c src/net.c src/reply.c src/serve.c src/smtp.c src/strset.c \
-	src/submit.c src/tls.c src/util.c src/wire.c
+SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/conf.c src/dsn.c \
+	src/lines.c src/msg.c src/net.c src/reply.c src/serve.c src/smtp.c \
+	src/strset.c src/submit.c src/tls.c src/util.c src/wire.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
 	tests/unit/t_net tests/unit/t_conf tests/unit/t_reply tests/unit/t_util \
-	tests/unit/t_lines tests/unit/t_strset tests/unit/t_smtp
+	tests/unit/t_lines tests/unit/t_strset tests/unit/t_smtp tests/unit/t_bounce
 
 all: smtpsend
 
@@ -19,6 +19,7 @@ all: smtpsend
 src/addr.o: src/addr.h src/util.h config.mk
 src/alias.o: src/addr.h src/alias.h src/strset.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
+src/bounce.o: src/bounce.h src/util.h config.mk
 src/conf.o: src/addr.h src/conf.h src/strset.h src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
 src/lines.o: src/lines.h src/util.h config.mk
