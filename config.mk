@@ -5,6 +5,7 @@ VERSION = 0.1
 PREFIX = /usr/local
 MANPREFIX = $(PREFIX)/share/man
 SYSCONFDIR = /etc
+SPOOLDIR = /var/spool/smtpsend
 
 # Install sendmail, mailq and newaliases links to smtpsend under
 # $(PREFIX)/sbin and $(PREFIX)/bin: make install SENDMAIL_LINKS=yes
@@ -14,7 +15,7 @@ PKG_CONFIG = pkg-config
 DEPS_CFLAGS = `$(PKG_CONFIG) --cflags gnutls inih`
 DEPS_LIBS = `$(PKG_CONFIG) --libs gnutls inih`
 
-CPPFLAGS = -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\"
+CPPFLAGS = -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DSPOOLDIR=\"$(SPOOLDIR)\"
 CFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 LDFLAGS =
 LDLIBS = $(DEPS_LIBS) -pthread

@@ -36,6 +36,9 @@
 #define STR_(n) #n
 #define SESSION_TIMEOUT 3600		/* a slow server can't hold us longer */
 #define PASSWORD_COMMAND_TIMEOUT 60
+#define RETRY_MIN	300		/* 5 minutes, doubling ... */
+#define RETRY_MAX	(4 * 3600)	/* ... up to 4 hours */
+#define QUEUE_LIFETIME	(5 * 86400)	/* then the message bounces */
 
 struct setting {
 	char *section, *key, *value;
@@ -56,7 +59,7 @@ struct config {
 	struct account *chosen;
 };
 
-enum type { T_STR, T_HOST, T_PORT, T_TLS, T_AUTH, T_BOOL, T_SECS, T_ADDR,
+enum type { T_STR, T_HOST, T_PORT, T_TLS, T_AUTH, T_BOOL, T_SECS, T_SPAN, T_ADDR,
     T_DOMAIN, T_PLAINAUTH, T_ACCOUNT, T_LONGLINES, T_DSN };
 
 #define OFF(field) offsetof(struct account, field)
@@ -97,6 +100,11 @@ static const struct key {
 	{ "timeout_data_end",	T_SECS,		OFF(timeout.data_end) },
 	{ "timeout_session",	T_SECS,		OFF(timeout_session) },
 	{ "timeout_password_command", T_SECS,	OFF(timeout_password_command) },
+	{ "queue",		T_BOOL,		OFF(queue) },
+	{ "queue_dir",		T_STR,		OFF(queue_dir) },
+	{ "retry_min",		T_SPAN,		OFF(retry_min) },
+	{ "retry_max",		T_SPAN,		OFF(retry_max) },
+	{ "queue_lifetime",	T_SPAN,		OFF(queue_lifetime) },
 	{ "default_account",	T_ACCOUNT,	NONE },
 };
 
@@ -159,6 +167,33 @@ parse_number(const char *v, long min, long max, long *out)
 	if (errno || *end || n < min || n > max)
 		return -1;
 	*out = n;
+	return 0;
+}
+
+/* "300", "5m", "4h", "5d": a span of time in seconds, at most a year. */
+static int
+parse_span(const char *v, long *out)
+{
+	static const struct { char unit; long secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	size_t n = strlen(v);
+	long mult = 1;
+	char num[16];
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	for (size_t i = 0; i < 4; i++)
+		if (v[n - 1] == units[i].unit) {
+			mult = units[i].secs;
+			n--;
+			break;
+		}
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (parse_number(num, 1, 365L * 86400 / mult, out))
+		return -1;
+	*out *= mult;
 	return 0;
 }
 
@@ -261,6 +296,13 @@ apply(const struct key *k, const char *v, struct account *acct, int *all)
 			*(int *)field = n;
 		else if (all)
 			*all = n;
+		return NULL;
+	case T_SPAN:
+		if (parse_span(v, &n))
+			return "not a time: seconds, or a number and s, m, h or d "
+			    "(at most 365d)";
+		if (field)
+			*(int *)field = n;
 		return NULL;
 	case T_ADDR: {
 		const char *why = addr_check(v);
@@ -568,6 +610,28 @@ set_section(const struct config *c, const char *section, struct account *a,
 			apply(find_key(c->v[i].key), c->v[i].value, a, all);
 }
 
+/*
+ * The system's config queues in the system's spool; any other (the user's
+ * own, or one named with -C) in the user's state directory, which is
+ * theirs alone. No HOME (cron, at): no user queue.
+ */
+static char *
+default_queue_dir(const char *conf_path, char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (!strcmp(conf_path, SYSCONFDIR "/sendmail.ini"))
+		n = snprintf(buf, len, "%s", SPOOLDIR);
+	else if (xdg && *xdg == '/')
+		n = snprintf(buf, len, "%s/smtpsend/queue", xdg);
+	else if (home && *home == '/')
+		n = snprintf(buf, len, "%s/.local/state/smtpsend/queue", home);
+	else
+		return NULL;
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
 static struct account *
 build(struct config *c, const char *name)
 {
@@ -584,10 +648,17 @@ build(struct config *c, const char *name)
 	a->timeout = unset;
 	a->timeout_session = SESSION_TIMEOUT;
 	a->timeout_password_command = PASSWORD_COMMAND_TIMEOUT;
+	a->queue = 1;
+	a->retry_min = RETRY_MIN;
+	a->retry_max = RETRY_MAX;
+	a->queue_lifetime = QUEUE_LIFETIME;
 	set_section(c, DEFAULTS, a, &all);
 	set_section(c, name, a, &all);
 	a->name = (char *)name;
 	a->file = c->path;
+	if (!a->queue_dir)
+		a->queue_dir = default_queue_dir(c->path, a->queue_dir_default,
+		    sizeof(a->queue_dir_default));
 
 	/* a phase's own timeout, else "timeout", else RFC 5321's */
 	t = (int *)&a->timeout;

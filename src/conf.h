@@ -1,5 +1,7 @@
 /* conf.h: sendmail.ini, read with libinih: accounts and their settings. */
 
+#include <limits.h>
+
 #include <stddef.h>
 
 enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_NONE };
@@ -36,6 +38,12 @@ struct account {
 	struct timeouts timeout;
 	int timeout_session;	/* the whole session, from connect to close */
 	int timeout_password_command;	/* password_command may take this long */
+	int queue;		/* keep what can't go now, and try again */
+	char *queue_dir;	/* NULL: no place for a queue (no HOME) */
+	int retry_min;		/* seconds before the first retry, doubling */
+	int retry_max;		/* ... up to this */
+	int queue_lifetime;	/* seconds a message may wait, then bounces */
+	char queue_dir_default[PATH_MAX];
 	const char *file;	/* where the account was read from */
 };
 

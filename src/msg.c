@@ -41,6 +41,7 @@ msg_open(struct message *m, int fd, int stop_at_dot)
 	m->buf = xmalloc(m->cap);
 	m->size = -1;
 	m->eight_bit = -1;
+	m->body_offset = -1;
 }
 
 void
@@ -520,16 +521,19 @@ msg_estimate(struct message *m)
 	size_t buffered;
 	long long rest = 0;
 	struct stat st;
-	off_t pos;
+	off_t pos = 0;
 
 	/* read ahead what fits: most messages are then known exactly */
 	while (!m->eof && !m->ended && m->len < m->cap)
 		fill(m);
 	buffered = m->ended ? 0 : m->len - m->off;
 
+	/* a regular file can be read again from where the body starts */
+	if (fstat(m->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (pos = lseek(m->fd, 0, SEEK_CUR)) != -1)
+		m->body_offset = pos - (off_t)(m->len - m->off);
 	if (!m->eof && !m->ended) {
-		if (fstat(m->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-		    (pos = lseek(m->fd, 0, SEEK_CUR)) == -1)
+		if (m->body_offset < 0)
 			rest = -1;
 		else
 			rest = st.st_size > pos ? st.st_size - pos : 0;
@@ -568,12 +572,79 @@ msg_next(struct message *m, const char **data)
 	*data = m->buf + m->off;
 	n = m->len - m->off;
 	m->off = m->len;
+	if (m->copy && fwrite(*data, 1, n, m->copy) != n) {
+		fclose(m->copy);	/* no copy rather than half of one */
+		m->copy = NULL;
+		m->body_offset = -2;
+	}
 	return n;
+}
+
+void
+msg_keep_copy(struct message *m)
+{
+	if (m->body_offset == -1 && !m->copy && !(m->copy = tmpfile()))
+		m->body_offset = -2;	/* msg_write_body() will say so */
+}
+
+int
+msg_write_body(struct message *m, int (*put)(void *, const void *, size_t),
+    void *ctx, char *why, size_t wl)
+{
+	char buf[64 * 1024];
+	ssize_t n;
+
+	if (m->error != FAIL_NONE) {
+		snprintf(why, wl, "%s", m->error_msg);
+		return -1;
+	}
+	if (m->ended)
+		return 0;
+	if (m->body_offset >= 0) {
+		for (off_t at = m->body_offset;; at += n) {
+			if ((n = pread(m->fd, buf, sizeof(buf), at)) == 0)
+				return 0;
+			if (n < 0 && errno == EINTR)
+				n = 0;
+			else if (n < 0 || put(ctx, buf, n) == -1)
+				break;
+		}
+		snprintf(why, wl, "reading the message again: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (!m->copy) {
+		snprintf(why, wl, "no copy of the message was kept%s",
+		    m->body_offset == -2 ? " (no room for it)" : "");
+		return -1;
+	}
+	/* what went out, what is buffered, then what is still to come */
+	rewind(m->copy);
+	while ((n = fread(buf, 1, sizeof(buf), m->copy)) > 0)
+		if (put(ctx, buf, n) == -1)
+			goto failed;
+	if (ferror(m->copy) || (m->len > m->off &&
+	    put(ctx, m->buf + m->off, m->len - m->off) == -1))
+		goto failed;
+	m->off = m->len;
+	while (!m->eof) {
+		while ((n = read(m->fd, buf, sizeof(buf))) < 0 && errno == EINTR)
+			;
+		if (n < 0 || (n > 0 && put(ctx, buf, n) == -1))
+			goto failed;
+		m->eof = n == 0;
+	}
+	return 0;
+failed:
+	snprintf(why, wl, "copying the message: %s", strerror(errno));
+	return -1;
 }
 
 void
 msg_free(struct message *m)
 {
+	if (m->copy)
+		fclose(m->copy);
 	free(m->buf);
 	free(m->fields);
 	buf_free(&m->hdr);

@@ -1,6 +1,7 @@
 /* msg.h: the message from stdin: header checks, -t, rewriting, the body. */
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 
@@ -27,6 +28,9 @@ struct message {
 	int has_body;		/* a blank line or body follows the header */
 	int ended;		/* a "." line ended the message in the header */
 	int out_sent;
+
+	long long body_offset;	/* where the body starts in fd, -1: a pipe */
+	FILE *copy;		/* a pipe's body as handed out, to queue it */
 
 	long long deadline;	/* reading may not go past this (ms), 0: none */
 	int deadline_limit;	/* seconds, for the message */
@@ -88,6 +92,20 @@ void msg_estimate(struct message *);
  * set after msg_set_deadline() (before it, a read error exits).
  */
 size_t msg_next(struct message *, const char **data);
+
+/*
+ * Keeps what msg_next() hands out of the body, when the input can't be
+ * read again (a pipe), so that msg_write_body() can still give it all.
+ */
+void msg_keep_copy(struct message *);
+
+/*
+ * The whole body, from its first byte, as read (not yet CRLF), to put():
+ * read again from the file, or the copy and then the rest of the input.
+ * -1 with why set if it can't be had.
+ */
+int msg_write_body(struct message *, int (*put)(void *, const void *, size_t),
+    void *ctx, char *why, size_t);
 
 void msg_free(struct message *);
 

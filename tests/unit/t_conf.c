@@ -256,6 +256,37 @@ main(void)
 	    "tls = none on 25; plaintext_auth = loopback allowed");
 	conf_free(c);
 
+	/* the queue: on, in the user's state directory, 5 min to 4 h, 5 days */
+	setenv("HOME", "/home/u", 1);
+	unsetenv("XDG_STATE_HOME");
+	a = pick(&c, "[x]\nhost = h\n", NULL, NULL);
+	CHECK(a->queue && a->queue_dir &&
+	    !strcmp(a->queue_dir, "/home/u/.local/state/smtpsend/queue") &&
+	    a->retry_min == 300 && a->retry_max == 14400 &&
+	    a->queue_lifetime == 5 * 86400, "queue defaults: %s", a->queue_dir);
+	conf_free(c);
+	setenv("XDG_STATE_HOME", "/st", 1);
+	a = pick(&c, "[x]\nhost = h\nqueue = off\nretry_min = 90s\n"
+	    "retry_max = 2h\nqueue_lifetime = 3d\n", NULL, NULL);
+	CHECK(!a->queue && !strcmp(a->queue_dir, "/st/smtpsend/queue") &&
+	    a->retry_min == 90 && a->retry_max == 7200 &&
+	    a->queue_lifetime == 3 * 86400, "queue settings, spans with units");
+	conf_free(c);
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("HOME");
+	a = pick(&c, "[x]\nhost = h\n", NULL, NULL);
+	CHECK(a->queue_dir == NULL, "no HOME: no user queue");
+	conf_free(c);
+	a = pick(&c, "[x]\nhost = h\nqueue_dir = /q\n", NULL, NULL);
+	CHECK(!strcmp(a->queue_dir, "/q"), "queue_dir set");
+	conf_free(c);
+	bad("span with two units", "[a]\nhost = h\nretry_min = 5ds\n",
+	    "[a] retry_min: not a time");
+	bad("span over a year", "[a]\nhost = h\nqueue_lifetime = 366d\n",
+	    "[a] queue_lifetime: not a time");
+	bad("span of nothing", "[a]\nhost = h\nretry_max = m\n",
+	    "[a] retry_max: not a time");
+
 	bad("unknown key", "[a]\nhost = h\nhots = x\n", "t.ini:3: [a] hots: "
 	    "unknown key");
 	bad("bad port", "[a]\nhost = h\nport = 70000\n", ":3: [a] port: not a "
