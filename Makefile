@@ -4,12 +4,14 @@
 include config.mk
 
 SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/conf.c src/dsn.c \
-	src/lines.c src/msg.c src/net.c src/reply.c src/serve.c src/smtp.c \
-	src/strset.c src/submit.c src/tls.c src/util.c src/wire.c
+	src/lines.c src/msg.c src/net.c src/qenv.c src/queue.c src/reply.c \
+	src/serve.c src/smtp.c src/strset.c src/submit.c src/tls.c src/util.c \
+	src/wire.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
 	tests/unit/t_net tests/unit/t_conf tests/unit/t_reply tests/unit/t_util \
-	tests/unit/t_lines tests/unit/t_strset tests/unit/t_smtp tests/unit/t_bounce
+	tests/unit/t_lines tests/unit/t_strset tests/unit/t_smtp tests/unit/t_bounce \
+	tests/unit/t_queue
 
 all: smtpsend
 
@@ -27,6 +29,8 @@ src/main.o: src/dsn.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
+src/qenv.o: src/queue.h config.mk
+src/queue.o: src/queue.h config.mk
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
 src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
@@ -93,7 +97,7 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS = 60
 FUZZ = tests/fuzz/addr tests/fuzz/msg tests/fuzz/session tests/fuzz/wire \
 	tests/fuzz/dsn tests/fuzz/auth tests/fuzz/serve tests/fuzz/lines \
-	tests/fuzz/conf tests/fuzz/aliases
+	tests/fuzz/conf tests/fuzz/aliases tests/fuzz/queue
 FUZZ_BUILD = $(FUZZ_CC) $(CPPFLAGS) $(DEPS_CFLAGS) -Isrc $(FUZZ_FLAGS) -o $@
 
 fuzz: $(FUZZ)
@@ -141,6 +145,9 @@ tests/fuzz/aliases: tests/fuzz/aliases.c src/alias.c src/addr.c \
 	src/strset.c src/util.c
 	$(FUZZ_BUILD) tests/fuzz/aliases.c src/alias.c src/addr.c \
 		src/strset.c src/util.c
+
+tests/fuzz/queue: tests/fuzz/queue.c src/qenv.c src/queue.h
+	$(FUZZ_BUILD) tests/fuzz/queue.c src/qenv.c $(LDLIBS)
 
 install: smtpsend
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
