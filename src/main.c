@@ -22,11 +22,17 @@
 
 #include "util.h"
 #include "dsn.h"
+#include "queue.h"
+#include "qrun.h"
 #include "serve.h"
 #include "submit.h"
 
-enum mode { MODE_SEND, MODE_QUEUE_LIST, MODE_QUEUE_RUN, MODE_SERVE,
-    MODE_ALIASES };
+enum mode { MODE_SEND, MODE_QUEUE_LIST, MODE_QUEUE_RUN, MODE_QUEUE_DELETE,
+    MODE_SERVE, MODE_ALIASES };
+
+/* -q's: which entries, and the one -qI or --delete names */
+static enum qrun_mode run_mode = QRUN_ALL;
+static const char *queue_id;
 
 static void
 usage(int status)
@@ -40,6 +46,7 @@ usage(int status)
 	    "[-X logfile]\n"
 	    "                [--] [recipient ...]\n"
 	    "       mailq | smtpsend -bp\n"
+	    "       smtpsend -q [time] | -qI id | --delete id\n"
 	    "       newaliases | smtpsend -bi\n"
 	    "       smtpsend -bs\n"
 	    "       smtpsend -V | --version\n"
@@ -151,6 +158,7 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'W' },
+		{ "delete", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -203,11 +211,28 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 		case 'o':
 			/* -oi is -i; the other -o options tune sendmail's own
 			 * queue, delivery and error modes (-odb, -odi, -oem) */
+			if (!strcmp(optarg, "dq"))
+				o->queue_only = 1;
 			if (!strcmp(optarg, "i"))
 				o->dot_ends = 0;
 			break;
 		case 'q':
+			/* -q: all now; -qI ID: that one; -q TIME (sendmail's
+			 * interval, as a timer runs it): those that are due */
 			*mode = MODE_QUEUE_RUN;
+			if (optarg && optarg[0] == 'I') {
+				run_mode = QRUN_ONE;
+				queue_id = optarg[1] ? optarg + 1 :
+				    optind < argc ? argv[optind++] : NULL;
+				if (!queue_id)
+					die(FAIL_USAGE, "-qI needs a queue id");
+			} else if (optarg) {
+				run_mode = QRUN_DUE;
+			}
+			break;
+		case 'D':
+			*mode = MODE_QUEUE_DELETE;
+			queue_id = optarg;
 			break;
 		case 'R':
 			if (!strcasecmp(optarg, "full"))
@@ -282,11 +307,11 @@ main(int argc, char **argv)
 
 	switch (mode) {
 	case MODE_QUEUE_LIST:
-		/* every message is relayed at once or refused: no queue */
-		printf("Mail queue is empty\n");
-		return 0;
+		return exit_status(qrun_list(&o));
 	case MODE_QUEUE_RUN:
-		return 0;
+		return exit_status(qrun(&o, run_mode, queue_id));
+	case MODE_QUEUE_DELETE:
+		return exit_status(qrun_delete(&o, queue_id));
 	case MODE_ALIASES:
 		return exit_status(check_aliases(&o));
 	case MODE_SERVE: {

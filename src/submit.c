@@ -23,6 +23,9 @@
 #include "smtp.h"
 #include "strset.h"
 #include "submit.h"
+#include "queue.h"
+#include "qrun.h"
+#include "wire.h"
 
 /* The envelope's recipients, each once ignoring case. */
 struct rcpts {
@@ -290,28 +293,168 @@ report(const struct envelope *e, const struct smtp_result *r)
 		warn("%s", r->msg);
 }
 
+/* The body into the queue, in final form: a "." line ends it without -i. */
+struct qbody {
+	struct qput *put;
+	struct wire wire;
+	int normalise;
+	char out[WIRE_OUT_MAX(16 * 1024)];
+};
+
+static int
+put_body(void *ctx, const void *data, size_t n)
+{
+	struct qbody *b = ctx;
+	const char *p = data;
+
+	if (!b->normalise)
+		return queue_put_write(b->put, data, n) == QUEUE_OK ? 0 : -1;
+	while (n > 0 && !b->wire.ended) {
+		size_t take = n < 16 * 1024 ? n : 16 * 1024;
+		size_t len = wire_encode(&b->wire, p, take, b->out);
+
+		if (queue_put_write(b->put, b->out, len) != QUEUE_OK)
+			return -1;
+		p += take;
+		n -= take;
+	}
+	return 0;
+}
+
+/*
+ * Keeps the message in the queue for a later try: its header as
+ * rewritten, its body from the first byte, each recipient waiting.
+ */
+static int
+enqueue(struct prepared *p, const char *error, char *why, size_t wl)
+{
+	struct queue q;
+	struct qput *put;
+	struct qentry e;
+	struct qbody *b;
+	size_t len;
+	int r;
+
+	if (!p->acct->queue_dir) {
+		snprintf(why, wl, "no queue directory: HOME is not set (see "
+		    "queue_dir in sendmail.ini(5))");
+		return -1;
+	}
+	if (qrun_open(&q, p->acct->queue_dir, 1) != QUEUE_OK ||
+	    queue_put_begin(&q, &put) != QUEUE_OK) {
+		snprintf(why, wl, "%s", q.err);
+		queue_close(&q);
+		return -1;
+	}
+	b = xmalloc(sizeof(*b));
+	b->put = put;
+	b->normalise = p->src.stop_at_dot;
+	wire_init(&b->wire, 0, 1);
+	if (queue_put_write(put, p->m.out.data, p->m.out.len) != QUEUE_OK ||
+	    msg_write_body(&p->m, put_body, b, why, wl) == -1 ||
+	    (b->normalise && (len = wire_finish(&b->wire, b->out)) > 0 &&
+	    queue_put_write(put, b->out, len) != QUEUE_OK)) {
+		if (!*why || q.err[0])
+			snprintf(why, wl, "%s", q.err[0] ? q.err : "write failed");
+		queue_put_abort(put);
+		queue_close(&q);
+		free(b);
+		return -1;
+	}
+	free(b);
+	memset(&e, 0, sizeof(e));
+	e.account = p->acct->name;
+	e.sender = p->sender;
+	e.ret = !p->env.ret ? QRET_NONE : !strcmp(p->env.ret, "FULL") ?
+	    QRET_FULL : QRET_HDRS;
+	e.envid = (char *)p->env.envid;
+	e.body = p->env.body;
+	e.smtputf8 = p->env.utf8;
+	e.attempts = 1;
+	e.next_try = queue_next_try(1, time(NULL), time(NULL),
+	    p->acct->retry_min, p->acct->retry_max);
+	e.last_error = (char *)error;
+	e.nrcpt = p->env.nrcpt;
+	e.rcpt = xmalloc(e.nrcpt * sizeof(*e.rcpt));
+	memset(e.rcpt, 0, e.nrcpt * sizeof(*e.rcpt));
+	for (size_t i = 0; i < e.nrcpt; i++) {
+		e.rcpt[i].state = QRCPT_PENDING;
+		e.rcpt[i].addr = p->env.rcpt[i];
+		e.rcpt[i].notify = (char *)p->env.notify;
+	}
+	r = queue_put_commit(put, &e, NULL);
+	if (r == QUEUE_OK)
+		snprintf(why, wl, "%s", queue_put_id(put));
+	else
+		snprintf(why, wl, "%s", q.err);
+	free(e.rcpt);
+	queue_close(&q);
+	return r == QUEUE_OK ? 0 : -1;
+}
+
+/* The reason a message waits, for the queue and mailq: one line. */
+static void
+reason_of(const struct smtp_result *r, char *out, size_t n)
+{
+	snprintf(out, n, "%s", r->msg);
+	for (size_t i = 0; !*out && i < r->nrcpt; i++)
+		if (r->rcpt[i].state == RCPT_DEFERRED)
+			snprintf(out, n, "RCPT TO:<...> deferred: %s",
+			    r->rcpt[i].reply.text);
+}
+
 enum fail
-deliver(struct prepared *p)
+deliver(struct prepared *p, const struct options *o)
 {
 	struct smtp_result res;
 	struct smtp *session;
+	char reason[1024], why[1024] = "";
 	enum fail f;
 
-	/* the rest of the message is read while the session's clock runs */
-	msg_set_deadline(&p->m, now_ms() + p->relay.timeout_session * 1000LL,
-	    p->relay.timeout_session);
-	session = smtp_open(&p->relay, p->password, &res);
-	if (res.fail == FAIL_NONE)
-		smtp_send(session, &p->env, &p->src, &p->policy, 1, &res);
-	smtp_close(session);
+	memset(&res, 0, sizeof(res));
+	if (o->queue_only && p->acct->queue) {
+		snprintf(res.msg, sizeof(res.msg), "queued with -odq");
+		res.fail = FAIL_TEMP;
+		res.relay = p->relay.host;
+	} else {
+		/* the rest of the message is read while the session's clock
+		 * runs, and kept if it may have to wait in the queue */
+		if (p->acct->queue)
+			msg_keep_copy(&p->m);
+		msg_set_deadline(&p->m, now_ms() +
+		    p->relay.timeout_session * 1000LL,
+		    p->relay.timeout_session);
+		session = smtp_open(&p->relay, p->password, &res);
+		if (res.fail == FAIL_NONE)
+			smtp_send(session, &p->env, &p->src, &p->policy, 1, &res);
+		smtp_close(session);
+	}
 	if (p->password) {
 		wipestr(p->password);
 		free(p->password);
 		p->password = NULL;
 	}
-	report(&p->env, &res);
 	f = res.fail;
+	/* what can't go now waits in the queue: then the queue has it */
+	if (f == FAIL_TEMP && p->acct->queue) {
+		reason_of(&res, reason, sizeof(reason));
+		if (enqueue(p, reason, why, sizeof(why)) == 0) {
+			trace("-- queued as %s: %s", why, reason);
+			if (isatty(2))
+				warn("queued as %s, to be tried again: %s", why,
+				    reason);
+			smtp_result_free(&res);
+			return FAIL_NONE;
+		}
+		report(&p->env, &res);
+		warn("could not queue the message: %s", why);
+		smtp_result_free(&res);
+		return f;
+	}
+	report(&p->env, &res);
 	smtp_result_free(&res);
+	if (f == FAIL_NONE && p->acct->queue)
+		qrun_kick(o);
 	return f;
 }
 
@@ -337,7 +480,7 @@ enum fail
 submit(const struct options *o, int fd)
 {
 	struct prepared *p = prepare(o, fd);
-	enum fail f = deliver(p);
+	enum fail f = deliver(p, o);
 
 	prepared_free(p);
 	return f;

@@ -16,6 +16,7 @@ struct options {
 	const char *ret;	/* -R, as RET= wants it */
 	const char *envid;	/* -V, as ENVID= wants it (xtext) */
 	int all_or_nothing;	/* -bs: no delivery to only some recipients */
+	int queue_only;		/* -odq: into the queue, not to the relay */
 	char **rcpts;		/* recipient arguments */
 	size_t nrcpts;
 };
@@ -28,7 +29,7 @@ struct smtp_result;
 struct prepared *prepare(const struct options *, int fd);
 
 /* Relays a prepared message; never exits. Every failure is reported. */
-enum fail deliver(struct prepared *);
+enum fail deliver(struct prepared *, const struct options *);
 void prepared_free(struct prepared *);
 
 /* One stderr line for each failure a result tells of. */
