@@ -156,6 +156,8 @@ install: smtpsend
 		$(DESTDIR)$(MANPREFIX)/man5
 	cp -f smtpsend $(DESTDIR)$(PREFIX)/bin/smtpsend
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/smtpsend
+	mkdir -p $(DESTDIR)$(SPOOLDIR)
+	chmod 700 $(DESTDIR)$(SPOOLDIR)
 	cp -f man/smtpsend.1 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1
 	cp -f man/sendmail.ini.5 $(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5
 	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1 \
@@ -166,6 +168,24 @@ install: smtpsend
 		ln -sf smtpsend $(DESTDIR)$(PREFIX)/bin/mailq; \
 		ln -sf smtpsend $(DESTDIR)$(PREFIX)/bin/newaliases; \
 	fi
+
+# The queue is tried when a message goes out; on a system that sends
+# rarely, a timer tries it too: make install-timer (systemd) or
+# make install-cron. Neither is part of make install.
+install-timer:
+	mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' contrib/smtpsend-queue.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/smtpsend-queue.service
+	cp -f contrib/smtpsend-queue.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/smtpsend-queue.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpsend-queue.timer
+	@echo "then: systemctl enable --now smtpsend-queue.timer"
+
+install-cron:
+	mkdir -p $(DESTDIR)$(SYSCONFDIR)/cron.d
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' contrib/smtpsend.cron \
+		> $(DESTDIR)$(SYSCONFDIR)/cron.d/smtpsend
+	chmod 644 $(DESTDIR)$(SYSCONFDIR)/cron.d/smtpsend
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/smtpsend \
@@ -182,9 +202,10 @@ clean:
 
 dist: clean
 	mkdir -p smtpsend-$(VERSION)
-	cp -R Makefile config.mk README sendmail.ini.example src man tests \
+	cp -R Makefile config.mk README sendmail.ini.example src man tests contrib \
 		smtpsend-$(VERSION)
 	tar -cf - smtpsend-$(VERSION) | gzip > smtpsend-$(VERSION).tar.gz
 	rm -rf smtpsend-$(VERSION)
 
-.PHONY: all check check-sanitize check-valgrind demo bench fuzz fuzz-smoke install uninstall clean dist
+.PHONY: all check check-sanitize check-valgrind demo bench fuzz fuzz-smoke install \
+	install-timer install-cron uninstall clean dist

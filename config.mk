@@ -6,6 +6,7 @@ PREFIX = /usr/local
 MANPREFIX = $(PREFIX)/share/man
 SYSCONFDIR = /etc
 SPOOLDIR = /var/spool/smtpsend
+SYSTEMDUNITDIR = /lib/systemd/system
 
 # Install sendmail, mailq and newaliases links to smtpsend under
 # $(PREFIX)/sbin and $(PREFIX)/bin: make install SENDMAIL_LINKS=yes

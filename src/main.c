@@ -12,6 +12,7 @@
 #endif
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -95,6 +96,9 @@ start_safely(void)
 		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
 		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
 			_exit(exit_status(FAIL_OS));
+	/* a file grown past RLIMIT_FSIZE is a write error to handle, not a
+	 * signal that kills us with the message half queued */
+	signal(SIGXFSZ, SIG_IGN);
 	if (setrlimit(RLIMIT_CORE, &none) == -1)
 		die(FAIL_OS, "setrlimit:");
 #ifdef __linux__

@@ -572,6 +572,7 @@ msg_next(struct message *m, const char **data)
 	*data = m->buf + m->off;
 	n = m->len - m->off;
 	m->off = m->len;
+	m->body_out = 1;
 	if (m->copy && fwrite(*data, 1, n, m->copy) != n) {
 		fclose(m->copy);	/* no copy rather than half of one */
 		m->copy = NULL;
@@ -613,17 +614,19 @@ msg_write_body(struct message *m, int (*put)(void *, const void *, size_t),
 		    strerror(errno));
 		return -1;
 	}
-	if (!m->copy) {
+	if (!m->copy && m->body_out) {
 		snprintf(why, wl, "no copy of the message was kept%s",
 		    m->body_offset == -2 ? " (no room for it)" : "");
 		return -1;
 	}
 	/* what went out, what is buffered, then what is still to come */
-	rewind(m->copy);
-	while ((n = fread(buf, 1, sizeof(buf), m->copy)) > 0)
-		if (put(ctx, buf, n) == -1)
-			goto failed;
-	if (ferror(m->copy) || (m->len > m->off &&
+	if (m->copy) {
+		rewind(m->copy);
+		while ((n = fread(buf, 1, sizeof(buf), m->copy)) > 0)
+			if (put(ctx, buf, n) == -1)
+				goto failed;
+	}
+	if ((m->copy && ferror(m->copy)) || (m->len > m->off &&
 	    put(ctx, m->buf + m->off, m->len - m->off) == -1))
 		goto failed;
 	m->off = m->len;

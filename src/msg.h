@@ -31,6 +31,7 @@ struct message {
 
 	long long body_offset;	/* where the body starts in fd, -1: a pipe */
 	FILE *copy;		/* a pipe's body as handed out, to queue it */
+	int body_out;		/* some of the body has been handed out */
 
 	long long deadline;	/* reading may not go past this (ms), 0: none */
 	int deadline_limit;	/* seconds, for the message */

@@ -212,7 +212,7 @@ log_line(const struct qentry *e, const char *what, const char *why)
 /* The failed recipients' report to whoever should hear of it. */
 static int
 send_bounce(struct group *g, struct queue *q, const struct qlock *l,
-    const struct qentry *e, const char *reason, long long now)
+    const struct qentry *e, const char *reason, int expired, long long now)
 {
 	struct bounce_rcpt *br = xmalloc(e->nrcpt * sizeof(*br));
 	struct bounce bn;
@@ -235,8 +235,11 @@ send_bounce(struct group *g, struct queue *q, const struct qlock *l,
 
 		if (r->state != QRCPT_FAILED)
 			continue;
-		/* "550 5.1.1 ...": the enhanced code, else the class */
-		if (strlen(t) > 9 && t[3] == ' ' && t[5] == '.' &&
+		/* "550 5.1.1 ...": the enhanced code, else the class;
+		 * a message that waited too long: 4.4.7 (RFC 3463) */
+		if (expired)
+			snprintf(status[n], sizeof(status[n]), "4.4.7");
+		else if (strlen(t) > 9 && t[3] == ' ' && t[5] == '.' &&
 		    strspn(t + 4, "0123456789.") >= 5)
 			snprintf(status[n], sizeof(status[n]), "%.*s",
 			    (int)strspn(t + 4, "0123456789."), t + 4);
@@ -303,7 +306,7 @@ send_bounce(struct group *g, struct queue *q, const struct qlock *l,
 /* The entry after its try: done (removed), bounced, failed, or waiting. */
 static void
 settle(struct group *g, struct queue *q, const struct qlock *l,
-    struct qentry *e, const char *reason, long long now)
+    struct qentry *e, const char *reason, int expired, long long now)
 {
 	size_t pending = 0, failed = 0;
 
@@ -325,7 +328,7 @@ settle(struct group *g, struct queue *q, const struct qlock *l,
 		queue_move(q, l, "failed");
 		return;
 	}
-	if (failed && send_bounce(g, q, l, e, reason, now) == -1) {
+	if (failed && send_bounce(g, q, l, e, reason, expired, now) == -1) {
 		log_line(e, "failed for good and could not be bounced; moved to "
 		    "failed/", reason);
 		queue_move(q, l, "failed");
@@ -368,14 +371,16 @@ try_entry(struct group *g, struct queue *q, const struct qlock *l,
 			set_text(&r->reply, t);
 			free(t);
 		}
-		log_line(e, "expired", e->last_error);
-		settle(g, q, l, e, "it waited longer than queue_lifetime", now);
+		trace("-- %s: expired: %s", e->id, e->last_error ?
+		    e->last_error : "");
+		settle(g, q, l, e, "it waited longer than queue_lifetime", 1,
+		    now);
 		goto done;
 	}
 	e->attempts++;
 	if (!(s = session_of(g))) {
 		set_text(&e->last_error, g->setup.msg);
-		settle(g, q, l, e, NULL, now);
+		settle(g, q, l, e, NULL, 0, now);
 		goto done;
 	}
 	memset(&env, 0, sizeof(env));
@@ -425,10 +430,17 @@ try_entry(struct group *g, struct queue *q, const struct qlock *l,
 			set_text(&r->reply, rr->reply.text);
 		}
 	}
+	/* what mailq shows: why it failed, or why someone still waits */
+	if (!why)
+		for (i = 0; i < n && !why; i++)
+			if (e->rcpt[index[i]].state == QRCPT_PENDING &&
+			    res.rcpt[i].reply.text)
+				why = res.rcpt[i].reply.text;
 	set_text(&e->last_error, why ? why : res.final.text);
-	log_line(e, res.fail == FAIL_NONE ? "sent" : "tried", why);
+	trace("-- %s: %s%s%s", e->id, res.fail == FAIL_NONE ? "sent" : "tried",
+	    why ? ": " : "", why ? why : "");
 	smtp_result_free(&res);
-	settle(g, q, l, e, why, now);
+	settle(g, q, l, e, why, 0, now);
 done:
 	free(rcpt);
 	free(index);
@@ -650,9 +662,8 @@ qrun_delete(const struct options *o, const char *id)
 }
 
 void
-qrun_kick(const struct options *o)
+qrun_kick(const struct options *o, const char *dir)
 {
-	struct config *conf;
 	struct queue q;
 	struct qids ids;
 	long long now = time(NULL);
@@ -660,11 +671,8 @@ qrun_kick(const struct options *o)
 	pid_t pid;
 
 	/* a cheap look first: most of the time the queue is empty */
-	conf = read_config(o);
-	if (open_queue(o, conf, &q, 0) != QUEUE_OK) {
-		conf_free(conf);
+	if (!dir || qrun_open(&q, dir, 0) != QUEUE_OK)
 		return;
-	}
 	if (queue_list(&q, &ids) == QUEUE_OK) {
 		for (size_t i = 0; i < ids.n && !due; i++) {
 			struct qentry e;
@@ -677,7 +685,6 @@ qrun_kick(const struct options *o)
 		queue_ids_free(&ids);
 	}
 	queue_close(&q);
-	conf_free(conf);
 	if (!due)
 		return;
 	fflush(NULL);

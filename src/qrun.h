@@ -30,4 +30,4 @@ enum fail qrun_delete(const struct options *, const char *id);
  * After a message went: if entries are due, a queue run of those starts
  * in a detached child, so that an outage heals with the next message.
  */
-void qrun_kick(const struct options *);
+void qrun_kick(const struct options *, const char *dir);

@@ -954,7 +954,7 @@ rcpt(struct smtp *s)
 		send_rcpt(s, i);
 		if (!pipelining(s) && collect(s) == -1)
 			return;
-		if (!pipelining(s) && t->deferred)
+		if (!pipelining(s) && t->deferred && !t->policy->deliver_partial)
 			break;	/* the message waits anyway */
 	}
 	if (s->state != S_RCPT)

@@ -454,7 +454,7 @@ deliver(struct prepared *p, const struct options *o)
 	report(&p->env, &res);
 	smtp_result_free(&res);
 	if (f == FAIL_NONE && p->acct->queue)
-		qrun_kick(o);
+		qrun_kick(o, p->acct->queue_dir);
 	return f;
 }
 

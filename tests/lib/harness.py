@@ -86,9 +86,9 @@ class Relay:
     stdin, so it ends with this process even if we crash."""
 
     def __init__(self, root, certs=None, mode="starttls", cert="server",
-                 user=None, password=None):
+                 user=None, password=None, port=0, extra=()):
         self.spool = os.path.join(root, "spool")
-        os.mkdir(self.spool, 0o700)
+        os.makedirs(self.spool, 0o700, exist_ok=True)
         self.logpath = os.path.join(root, "relay.log")
         argv = [PYTHON, RELAY, "--mode", mode, "--spool", self.spool,
                 "--watch-stdin"]
@@ -96,8 +96,11 @@ class Relay:
             argv += ["--certs", certs, "--cert", cert]
         if user is not None:
             argv += ["--user", user, "--password", password]
+        if port:
+            argv += ["--port", str(port)]
+        argv += list(extra)
         self.returncode = None
-        self.err = open(self.logpath, "wb")
+        self.err = open(self.logpath, "ab")
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.err)
         ready, _, _ = select.select([self.proc.stdout], [], [], RELAY_START)

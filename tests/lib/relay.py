@@ -25,6 +25,12 @@ until SIGTERM or SIGINT, or until stdin reaches EOF with --watch-stdin.
                   received, dot-stuffing undone, CRLF kept) and DIR/N.json
                   (the envelope), N = 1, 2, ...; the .json is written last
   --max-size      the SIZE limit (default 64 MiB)
+  --rcpt-reply ADDR=REPLY
+                  answer RCPT TO:<ADDR> with REPLY ("450 4.2.1 busy"),
+                  repeatable; a relay that refuses some recipients
+  --data-reply REPLY
+                  answer the end of every message with REPLY, keeping none
+  --hold SECONDS  keep the message, then wait this long before the 250
 
 N.json holds mail_from ("" for the null sender <>), rcpt_tos, mail_options,
 rcpt_options, tls (the session ran over TLS), auth_user (the login, or
@@ -66,11 +72,17 @@ class Relay(SMTP):
 
 
 class Handler:
-    def __init__(self, spool, user, password):
+    def __init__(self, spool, user, password, rcpt_replies=None,
+                 data_reply=None, hold=0):
+        self.rcpt_replies = rcpt_replies or {}
+        self.data_reply = data_reply
+        self.hold = hold
         self.spool = spool
         self.user = user.encode() if user is not None else None
         self.password = password.encode() if password is not None else None
-        self.count = 0
+        # a relay started again on the same spool goes on numbering
+        self.count = len([n for n in os.listdir(spool)
+                          if n.endswith(".json")]) if spool else 0
 
     def authenticate(self, server, session, envelope, mechanism, data):
         ok = (self.user is not None
@@ -89,7 +101,21 @@ class Handler:
         log.warning("session error: %s: %s", type(cause).__name__, cause)
         return "451 4.3.0 Error: %s" % type(error).__name__
 
+    async def handle_RCPT(self, server, session, envelope, address,
+                          rcpt_options):
+        reply = self.rcpt_replies.get(address.lower())
+        if reply:
+            log.info("%s RCPT TO:<%s> refused: %s", peer(session), address,
+                     reply)
+            return reply
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 2.1.5 OK"
+
     async def handle_DATA(self, server, session, envelope):
+        if self.data_reply:
+            log.info("message refused: %s", self.data_reply)
+            return self.data_reply
         self.count += 1
         n = self.count
         content = envelope.original_content
@@ -119,6 +145,9 @@ class Handler:
                  n, meta["mail_from"], ", ".join(meta["rcpt_tos"]),
                  len(content), "yes" if meta["tls"] else "no",
                  meta["auth_user"] or "none")
+        if self.hold:
+            log.info("message %d: holding the reply %g s", n, self.hold)
+            await asyncio.sleep(self.hold)
         return "250 2.0.0 OK queued as %d" % n
 
 
@@ -164,6 +193,10 @@ def parse_args():
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--max-size", type=int, default=DEFAULT_MAX_SIZE)
     p.add_argument("--watch-stdin", action="store_true")
+    p.add_argument("--rcpt-reply", action="append", default=[],
+                   metavar="ADDR=REPLY")
+    p.add_argument("--data-reply", metavar="REPLY")
+    p.add_argument("--hold", type=float, default=0, metavar="SECONDS")
     p.add_argument("-v", "--verbose", action="store_true")
     a = p.parse_args()
     if a.password_file is not None:
@@ -185,7 +218,12 @@ def parse_args():
 
 async def serve(a):
     loop = asyncio.get_running_loop()
-    handler = Handler(a.spool, a.user, a.password)
+    replies = {}
+    for r in a.rcpt_reply:
+        addr, _, reply = r.partition("=")
+        replies[addr.lower()] = reply
+    handler = Handler(a.spool, a.user, a.password, replies, a.data_reply,
+                      a.hold)
     ctx = tls_context(a.certs, a.cert) if a.mode != "plain" else None
     auth = a.user is not None
     options = dict(
