@@ -63,22 +63,30 @@ struct fdsource {
 	struct source *src;
 };
 
+/* A read of the queued message; an error ends it, as the engine wants. */
+static size_t
+read_piece(int fd, char *buf, size_t len, struct source *src)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf, len)) < 0 && errno == EINTR)
+		;
+	if (n < 0) {
+		src->error = FAIL_TEMP;
+		snprintf(src->error_msg, sizeof(src->error_msg),
+		    "reading the queued message: %s", strerror(errno));
+		return 0;
+	}
+	return n;
+}
+
 static size_t
 fd_next(void *ctx, const char **data)
 {
 	struct fdsource *f = ctx;
-	ssize_t n;
 
-	while ((n = read(f->fd, f->buf, sizeof(f->buf))) < 0 && errno == EINTR)
-		;
-	if (n < 0) {
-		f->src->error = FAIL_TEMP;
-		snprintf(f->src->error_msg, sizeof(f->src->error_msg),
-		    "reading the queued message: %s", strerror(errno));
-		return 0;
-	}
 	*data = f->buf;
-	return n;
+	return read_piece(f->fd, f->buf, sizeof(f->buf), f->src);
 }
 
 /* A bounce: its head, the message (or its header), its tail. */
@@ -96,7 +104,7 @@ static size_t
 bounce_next(void *ctx, const char **data)
 {
 	struct bsource *b = ctx;
-	ssize_t n;
+	size_t n;
 	char *end;
 
 	switch (b->part++) {
@@ -107,16 +115,7 @@ bounce_next(void *ctx, const char **data)
 		b->part = 1;
 		if (b->header_done)
 			break;
-		while ((n = read(b->fd, b->buf, sizeof(b->buf))) < 0 &&
-		    errno == EINTR)
-			;
-		if (n < 0) {
-			b->src->error = FAIL_TEMP;
-			snprintf(b->src->error_msg, sizeof(b->src->error_msg),
-			    "reading the queued message: %s", strerror(errno));
-			return 0;
-		}
-		if (n == 0)
+		if ((n = read_piece(b->fd, b->buf, sizeof(b->buf), b->src)) == 0)
 			break;
 		/* the header ends at the first empty line */
 		if (b->headers_only && (end = memmem(b->buf, n, "\r\n\r\n", 4))) {
@@ -145,26 +144,6 @@ struct group {
 	struct smtp_result setup;
 	int down;		/* could not get a session: defer the rest */
 };
-
-static void
-relay_of(const struct account *a, struct relay *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->host = a->host;
-	r->port = a->port;
-	r->tls = a->tls;
-	r->tls_trust_file = a->tls_trust_file;
-	r->tls_server_name = a->tls_server_name;
-	r->tls_priorities = a->tls_priorities;
-	r->auth = a->auth;
-	r->user = a->user;
-	r->plaintext_auth_loopback = a->plaintext_auth_loopback;
-	r->ehlo_name = a->ehlo_name;
-	r->pipelining = a->pipelining;
-	r->chunking = a->chunking;
-	r->timeout = a->timeout;
-	r->timeout_session = a->timeout_session;
-}
 
 static struct smtp *
 session_of(struct group *g)
@@ -547,7 +526,7 @@ qrun(const struct options *o, enum qrun_mode mode, const char *id)
 			free(error);
 			continue;
 		}
-		relay_of(g.acct, &g.relay);
+		account_relay(g.acct, &g.relay);
 		if (g.acct->auth != AUTH_OFF)
 			g.password = conf_password(g.acct);
 		for (size_t k = i; k < j; k++) {

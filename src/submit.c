@@ -166,8 +166,8 @@ next_piece(void *ctx, const char **data)
 }
 
 /* What the engine needs of the account: one relay. */
-static void
-relay_of(const struct account *a, struct relay *r)
+void
+account_relay(const struct account *a, struct relay *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->host = a->host;
@@ -259,7 +259,7 @@ prepare(const struct options *o, int fd)
 	p->src.next = next_piece;
 	p->src.ctx = p;
 	p->src.stop_at_dot = o->dot_ends;
-	relay_of(p->acct, &p->relay);
+	account_relay(p->acct, &p->relay);
 	return p;
 }
 

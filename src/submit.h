@@ -24,6 +24,11 @@ struct options {
 struct prepared;
 struct envelope;
 struct smtp_result;
+struct account;
+struct relay;
+
+/* The engine's view of an account: its one relay. */
+void account_relay(const struct account *, struct relay *);
 
 /* Reads the config and the message's header from fd; dies on a problem. */
 struct prepared *prepare(const struct options *, int fd);
