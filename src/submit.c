@@ -332,6 +332,7 @@ enqueue(struct prepared *p, const char *error, char *why, size_t wl)
 	struct qput *put;
 	struct qentry e;
 	struct qbody *b;
+	char id[QUEUE_ID_LEN + 1];
 	size_t len;
 	int r;
 
@@ -382,11 +383,10 @@ enqueue(struct prepared *p, const char *error, char *why, size_t wl)
 		e.rcpt[i].addr = p->env.rcpt[i];
 		e.rcpt[i].notify = (char *)p->env.notify;
 	}
+	/* commit frees put: its id first */
+	snprintf(id, sizeof(id), "%s", queue_put_id(put));
 	r = queue_put_commit(put, &e, NULL);
-	if (r == QUEUE_OK)
-		snprintf(why, wl, "%s", queue_put_id(put));
-	else
-		snprintf(why, wl, "%s", q.err);
+	snprintf(why, wl, "%s", r == QUEUE_OK ? id : q.err);
 	free(e.rcpt);
 	queue_close(&q);
 	return r == QUEUE_OK ? 0 : -1;
