@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -640,6 +641,23 @@ qrun_delete(const struct options *o, const char *id)
 	return f;
 }
 
+/* Any ID.env in dir? One directory read, no checks: a hint only. */
+static int
+has_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d)))
+		found = strlen(de->d_name) > 4 &&
+		    !strcmp(de->d_name + strlen(de->d_name) - 4, ".env");
+	closedir(d);
+	return found;
+}
+
 void
 qrun_kick(const struct options *o, const char *dir)
 {
@@ -650,7 +668,7 @@ qrun_kick(const struct options *o, const char *dir)
 	pid_t pid;
 
 	/* a cheap look first: most of the time the queue is empty */
-	if (!dir || qrun_open(&q, dir, 0) != QUEUE_OK)
+	if (!dir || !has_entries(dir) || qrun_open(&q, dir, 0) != QUEUE_OK)
 		return;
 	if (queue_list(&q, &ids) == QUEUE_OK) {
 		for (size_t i = 0; i < ids.n && !due; i++) {
