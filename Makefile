@@ -25,7 +25,7 @@ src/bounce.o: src/bounce.h src/util.h config.mk
 src/conf.o: src/addr.h src/conf.h src/strset.h src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
 src/lines.o: src/lines.h src/util.h config.mk
-src/main.o: src/dsn.h src/lines.h src/serve.h src/submit.h src/util.h \
+src/main.o: src/conf.h src/dsn.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
@@ -156,8 +156,27 @@ install: smtpsend
 		$(DESTDIR)$(MANPREFIX)/man5
 	cp -f smtpsend $(DESTDIR)$(PREFIX)/bin/smtpsend
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/smtpsend
-	mkdir -p $(DESTDIR)$(SPOOLDIR)
-	chmod 700 $(DESTDIR)$(SPOOLDIR)
+	for d in "" /tmp /corrupt /failed; do \
+		mkdir -p $(DESTDIR)$(SPOOLDIR)$$d; \
+		chmod 700 $(DESTDIR)$(SPOOLDIR)$$d; \
+	done
+	@# every user sends and queues through the system config: the binary
+	@# setgid $(SPOOL_GROUP), the spool that group's (smtpsend(1) SECURITY)
+	@if [ -z "$(DESTDIR)" ] && [ "`id -u`" = 0 ]; then \
+		getent group $(SPOOL_GROUP) >/dev/null || \
+			groupadd --system $(SPOOL_GROUP) || exit 1; \
+		chgrp $(SPOOL_GROUP) $(PREFIX)/bin/smtpsend && \
+			chmod 2755 $(PREFIX)/bin/smtpsend || exit 1; \
+		for d in "" /tmp /corrupt /failed; do \
+			chgrp $(SPOOL_GROUP) $(SPOOLDIR)$$d && \
+			chmod 2770 $(SPOOLDIR)$$d || exit 1; \
+		done; \
+	else \
+		echo "not done here (run as root on the target system):"; \
+		echo "  groupadd --system $(SPOOL_GROUP)"; \
+		echo "  chgrp $(SPOOL_GROUP) $(PREFIX)/bin/smtpsend && chmod 2755 $(PREFIX)/bin/smtpsend"; \
+		echo "  for d in '' tmp corrupt failed; do chgrp $(SPOOL_GROUP) $(SPOOLDIR)/\$$d && chmod 2770 $(SPOOLDIR)/\$$d; done"; \
+	fi
 	cp -f man/smtpsend.1 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1
 	cp -f man/sendmail.ini.5 $(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5
 	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1 \

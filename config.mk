@@ -6,6 +6,9 @@ PREFIX = /usr/local
 MANPREFIX = $(PREFIX)/share/man
 SYSCONFDIR = /etc
 SPOOLDIR = /var/spool/smtpsend
+# The group smtpsend runs setgid to, for every user to send and queue
+# through the system config (see SECURITY in smtpsend(1)).
+SPOOL_GROUP = smtpsend
 SYSTEMDUNITDIR = /lib/systemd/system
 
 # Install sendmail, mailq and newaliases links to smtpsend under
@@ -16,7 +19,7 @@ PKG_CONFIG = pkg-config
 DEPS_CFLAGS = `$(PKG_CONFIG) --cflags gnutls inih`
 DEPS_LIBS = `$(PKG_CONFIG) --libs gnutls inih`
 
-CPPFLAGS = -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DSPOOLDIR=\"$(SPOOLDIR)\"
+CPPFLAGS = -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DSPOOLDIR=\"$(SPOOLDIR)\" -DSPOOL_GROUP=\"$(SPOOL_GROUP)\"
 CFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 LDFLAGS =
 LDLIBS = $(DEPS_LIBS) -pthread

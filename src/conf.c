@@ -482,9 +482,14 @@ check_trusted(const struct stat *st, const char *path, const char *subject)
 static void
 check_private(const struct stat *st, const char *path, const char *what)
 {
-	if (st->st_mode & (S_IRWXG | S_IRWXO))
+	/* readable by SPOOL_GROUP, for the setgid smtpsend every user runs */
+	int group_ok = spool_group() >= 0 && st->st_gid == (gid_t)spool_group() &&
+	    !(st->st_mode & (S_IWGRP | S_IXGRP));
+
+	if ((st->st_mode & S_IRWXO) || ((st->st_mode & S_IRWXG) && !group_ok))
 		die(FAIL_CONFIG, "%s: %s is accessible by others (mode %03o); "
-		    "chmod 600 it", path, what, (unsigned)st->st_mode & 0777);
+		    "chmod 600 it (or 640, group " SPOOL_GROUP ")", path, what,
+		    (unsigned)st->st_mode & 0777);
 }
 
 struct config *
@@ -900,6 +905,20 @@ password_from_command(const struct account *a)
 		if (move_fd(null, 0) == -1 || move_fd(pfd[1], 1) == -1)
 			_exit(127);
 		closefrom(3);
+		/* run for another user, it sees nothing of theirs */
+		if (privileged) {
+			static char *const clean[] = { "PATH=/usr/bin:/bin",
+			    "HOME=/", NULL };
+			gid_t g = getegid();
+
+			/* wholly the group's, or the shell would drop it */
+			if (setregid(g, g) == -1)
+				_exit(127);
+
+			execle("/bin/sh", "sh", "-c", a->password_command,
+			    (char *)NULL, clean);
+			_exit(127);
+		}
 		execl("/bin/sh", "sh", "-c", a->password_command, (char *)NULL);
 		_exit(127);
 	}

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "conf.h"
 #include "dsn.h"
 #include "queue.h"
 #include "qrun.h"
@@ -99,6 +100,11 @@ start_safely(void)
 	/* a file grown past RLIMIT_FSIZE is a write error to handle, not a
 	 * signal that kills us with the message half queued */
 	signal(SIGXFSZ, SIG_IGN);
+	/* setgid SPOOL_GROUP: the group may read the system's secrets and
+	 * write its spool, for this user's message only */
+	privileged = getegid() != getgid() && (int)getegid() == spool_group();
+	if (getegid() != getgid() && !privileged)
+		drop_privilege();
 	if (setrlimit(RLIMIT_CORE, &none) == -1)
 		die(FAIL_OS, "setrlimit:");
 #ifdef __linux__
@@ -149,7 +155,14 @@ mode_of(const char *m)
 static void
 open_log(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int fd;
+
+	/* the user's file, opened with the user's rights, never the group's */
+	if (as_user(1) == -1)
+		die(FAIL_OS, "setegid:");
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (as_user(0) == -1)
+		die(FAIL_OS, "setegid:");
 
 	if (fd == -1 || !(trace_file = fdopen(fd, "a")))
 		die(FAIL_USAGE, "-X %s:", path);
@@ -306,6 +319,11 @@ main(int argc, char **argv)
 	i = parse_options(argc, argv, &o, &mode);
 	for (int j = i; j < argc; j++)
 		checked("a recipient", argv[j]);
+	/* a config the user names, or has, is read with the user's rights,
+	 * and its queue is the user's own */
+	if (privileged && (o.config || strcmp(conf_default_path(),
+	    SYSCONFDIR "/sendmail.ini")))
+		drop_privilege();
 	o.rcpts = argv + i;
 	o.nrcpts = argc - i;
 

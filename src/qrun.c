@@ -54,7 +54,8 @@ qrun_open(struct queue *q, const char *dir, int create)
 		}
 		free(path);
 	}
-	return queue_open(q, dir, create, 0600);
+	/* the system spool is shared by SPOOL_GROUP: files 0660 */
+	return queue_open(q, dir, create, strcmp(dir, SPOOLDIR) ? 0600 : 0660);
 }
 
 /* The message in the queue, read in pieces for the engine. */
@@ -616,14 +617,22 @@ qrun_delete(const struct options *o, const char *id)
 	struct config *conf = read_config(o);
 	struct queue q;
 	struct qlock l;
+	struct stat st;
 	enum fail f = FAIL_NONE;
+	char env[QUEUE_ID_LEN + 8];
 	int r;
 
 	if (!queue_id_valid(id))
 		die(FAIL_USAGE, "%s: not a queue id", id);
 	if (open_queue(o, conf, &q, 0) != QUEUE_OK)
 		die(FAIL_USAGE, "%s: no such entry (%s)", id, q.err);
-	if ((r = queue_lock(&q, id, &l)) == QUEUE_BUSY) {
+	/* through the shared spool, a user takes out only their own */
+	if (privileged && (fstatat(q.dirfd, (snprintf(env, sizeof(env), "%s.env", id),
+	    env), &st,
+	    AT_SYMLINK_NOFOLLOW) == -1 || st.st_uid != getuid())) {
+		warn("%s: not yours to delete", id);
+		f = FAIL_PERM;
+	} else if ((r = queue_lock(&q, id, &l)) == QUEUE_BUSY) {
 		warn("%s: being tried now; try again", id);
 		f = FAIL_TEMP;
 	} else if (r != QUEUE_OK) {

@@ -212,8 +212,6 @@ prepare(const struct options *o, int fd)
 	addrlist_free(&found);
 	p->sender = o->sender ? local_qualify(&p->ln, o->sender) :
 	    default_sender(p->acct, &p->ln);
-	if (p->acct->auth != AUTH_OFF)
-		p->password = conf_password(p->acct);
 	signal(SIGPIPE, SIG_IGN);
 
 	msg_open(&p->m, fd, o->dot_ends);
@@ -260,6 +258,10 @@ prepare(const struct options *o, int fd)
 	p->src.ctx = p;
 	p->src.stop_at_dot = o->dot_ends;
 	account_relay(p->acct, &p->relay);
+	/* the secret last: the header the user wrote is parsed before any
+	 * secret the user may not read is in memory */
+	if (p->acct->auth != AUTH_OFF && !o->queue_only)
+		p->password = conf_password(p->acct);
 	return p;
 }
 

@@ -1,8 +1,10 @@
 /* util.c: failure classes to exit codes, messages, memory and buffers. */
 
+#define _GNU_SOURCE
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +20,37 @@
 const char *progname = "smtpsend";
 int verbose;
 FILE *trace_file;
+int privileged;
+
+void
+drop_privilege(void)
+{
+	gid_t gid = getgid();
+
+	if (privileged && setresgid(gid, gid, gid) == -1)
+		die(FAIL_OS, "setresgid:");
+	privileged = 0;
+}
+
+/* Around a file the user names (-X): opened with the user's rights. */
+int
+as_user(int on)
+{
+	if (!privileged)
+		return 0;
+	return setegid(on ? getgid() : (gid_t)spool_group());
+}
+
+int
+spool_group(void)
+{
+	static int gid = -2;
+	struct group *gr;
+
+	if (gid == -2)
+		gid = (gr = getgrnam(SPOOL_GROUP)) ? (int)gr->gr_gid : -1;
+	return gid;
+}
 
 int
 exit_status(enum fail f)

@@ -26,6 +26,11 @@ enum fail {
 extern const char *progname;
 extern int verbose;		/* -v: trace to stderr */
 extern FILE *trace_file;	/* -X: trace to this file too */
+extern int privileged;		/* running setgid SPOOL_GROUP for the user */
+
+void drop_privilege(void);	/* for good: the user's own rights only */
+int as_user(int);		/* 1: the user's rights for a while, 0: back */
+int spool_group(void);		/* SPOOL_GROUP's gid, or -1 */
 
 int exit_status(enum fail);
 void die(enum fail, const char *, ...)
