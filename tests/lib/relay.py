@@ -30,6 +30,8 @@ until SIGTERM or SIGINT, or until stdin reaches EOF with --watch-stdin.
                   repeatable; a relay that refuses some recipients
   --data-reply REPLY
                   answer the end of every message with REPLY, keeping none
+  --ehlo-reply REPLY, --mail-reply REPLY
+                  answer every EHLO, or MAIL, with REPLY
   --hold SECONDS  keep the message, then wait this long before the 250
 
 N.json holds mail_from ("" for the null sender <>), rcpt_tos, mail_options,
@@ -73,7 +75,9 @@ class Relay(SMTP):
 
 class Handler:
     def __init__(self, spool, user, password, rcpt_replies=None,
-                 data_reply=None, hold=0):
+                 data_reply=None, hold=0, ehlo_reply=None, mail_reply=None):
+        self.ehlo_reply = ehlo_reply
+        self.mail_reply = mail_reply
         self.rcpt_replies = rcpt_replies or {}
         self.data_reply = data_reply
         self.hold = hold
@@ -100,6 +104,21 @@ class Handler:
         cause = error.__cause__ or error
         log.warning("session error: %s: %s", type(cause).__name__, cause)
         return "451 4.3.0 Error: %s" % type(error).__name__
+
+    async def handle_EHLO(self, server, session, envelope, hostname,
+                          responses):
+        if self.ehlo_reply:
+            return [self.ehlo_reply]
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address,
+                          mail_options):
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address,
                           rcpt_options):
@@ -196,6 +215,8 @@ def parse_args():
     p.add_argument("--rcpt-reply", action="append", default=[],
                    metavar="ADDR=REPLY")
     p.add_argument("--data-reply", metavar="REPLY")
+    p.add_argument("--ehlo-reply", metavar="REPLY")
+    p.add_argument("--mail-reply", metavar="REPLY")
     p.add_argument("--hold", type=float, default=0, metavar="SECONDS")
     p.add_argument("-v", "--verbose", action="store_true")
     a = p.parse_args()
@@ -223,7 +244,7 @@ async def serve(a):
         addr, _, reply = r.partition("=")
         replies[addr.lower()] = reply
     handler = Handler(a.spool, a.user, a.password, replies, a.data_reply,
-                      a.hold)
+                      a.hold, a.ehlo_reply, a.mail_reply)
     ctx = tls_context(a.certs, a.cert) if a.mode != "plain" else None
     auth = a.user is not None
     options = dict(
