@@ -178,6 +178,39 @@ send_one(struct smtp *s, char **rcpts, const char *text,
 	return smtp_send(s, &e, &src, p, last, res);
 }
 
+/* The fake server on script, and a session with it; NULL if none. */
+static struct smtp *
+open_session(struct server *sv, struct relay *r, const char *script,
+    int chunking, const char *name)
+{
+	struct smtp_result res;
+	struct smtp *s;
+
+	if (server_start(sv, script) == -1) {
+		CHECK(0, "%s: the fake server starts", name);
+		return NULL;
+	}
+	relay_for(r, sv, 1, chunking);
+	s = smtp_open(r, NULL, &res);
+	CHECK(res.fail == FAIL_NONE, "%s: session opened: %s", name, res.msg);
+	return s;
+}
+
+/* Ends the session and checks what the server saw, to the byte. */
+static void
+end_session(struct server *sv, struct smtp *s, const char *want,
+    const char *name)
+{
+	char *got;
+
+	smtp_close(s);
+	CHECK(server_wait(sv) == 0, "%s: the server finished", name);
+	got = read_file(sv->dir, "transcript");
+	CHECK(got && !strcmp(got, want), "%s: transcript", name);
+	show_if_wrong(got);
+	free(got);
+}
+
 static const char six_script[] =
     "greeting\n220 fake.example ESMTP\n"
     "EHLO\n250-fake.example\n250 PIPELINING\n"
@@ -231,14 +264,8 @@ six_messages(void)
 	char *got;
 	enum fail f;
 
-	if (server_start(&sv, six_script) == -1) {
-		CHECK(0, "six messages: the fake server starts");
+	if (!(s = open_session(&sv, &r, six_script, 0, "six messages")))
 		return;
-	}
-	relay_for(&r, &sv, 1, 0);
-	s = smtp_open(&r, NULL, &res);
-	CHECK(res.fail == FAIL_NONE, "six messages: session opened: %s",
-	    res.msg);
 
 	f = send_one(s, r1, "Subject: 1\r\n\r\none\r\n", &p, 0, &res);
 	CHECK(f == FAIL_NONE && res.final.code == 250 &&
@@ -280,13 +307,7 @@ six_messages(void)
 	CHECK(f == FAIL_NONE && res.final.code == 250,
 	    "6: then a good message: %s", res.msg);
 	smtp_result_free(&res);
-	smtp_close(s);
-
-	CHECK(server_wait(&sv) == 0, "six messages: the server finished");
-	got = read_file(sv.dir, "transcript");
-	CHECK(got && !strcmp(got, six_transcript), "six messages: transcript");
-	show_if_wrong(got);
-	free(got);
+	end_session(&sv, s, six_transcript, "six messages");
 	got = read_file(sv.dir, "delivered.2");
 	CHECK(got && !strcmp(got, "Subject: 3\r\n\r\nthree\r\n"),
 	    "six messages: the third one's bytes");
@@ -314,15 +335,10 @@ server_goes_away(void)
 	struct relay r;
 	struct smtp *s;
 	char *r1[] = { "r1@example.org", NULL };
-	char *got;
 	enum fail f;
 
-	if (server_start(&sv, script) == -1) {
-		CHECK(0, "421: the fake server starts");
+	if (!(s = open_session(&sv, &r, script, 0, "421")))
 		return;
-	}
-	relay_for(&r, &sv, 1, 0);
-	s = smtp_open(&r, NULL, &res);
 	f = send_one(s, r1, "Subject: 1\r\n\r\none\r\n", &p, 0, &res);
 	CHECK(f == FAIL_NONE, "421: the first message goes");
 	smtp_result_free(&res);
@@ -335,14 +351,9 @@ server_goes_away(void)
 	CHECK(f == FAIL_TEMP && res.session_over && strstr(res.msg, "421"),
 	    "421: a third learns why, and sends nothing: %s", res.msg);
 	smtp_result_free(&res);
-	smtp_close(s);
-	server_wait(&sv);
-	got = read_file(sv.dir, "transcript");
-	CHECK(got && !strcmp(got, "EHLO client.example\n---\n"
+	end_session(&sv, s, "EHLO client.example\n---\n"
 	    "MAIL FROM:<a@example.org>\nRCPT TO:<r1@example.org>\nDATA\n---\n"
-	    "[data]\n---\nMAIL FROM:<a@example.org>\n"), "421: transcript");
-	show_if_wrong(got);
-	free(got);
+	    "[data]\n---\nMAIL FROM:<a@example.org>\n", "421");
 	server_clean(&sv);
 }
 
@@ -363,15 +374,10 @@ one_at_a_time(void)
 	struct relay r;
 	struct smtp *s;
 	char *r1[] = { "r1@example.org", NULL };
-	char *got;
 	enum fail f;
 
-	if (server_start(&sv, script) == -1) {
-		CHECK(0, "one at a time: the fake server starts");
+	if (!(s = open_session(&sv, &r, script, 0, "one at a time")))
 		return;
-	}
-	relay_for(&r, &sv, 1, 0);
-	s = smtp_open(&r, NULL, &res);
 	f = send_one(s, r1, "Subject: 1\r\n\r\none\r\n", &p, 0, &res);
 	CHECK(f == FAIL_TEMP && !res.session_over,
 	    "one at a time: 451 at MAIL: %s", res.msg);
@@ -386,17 +392,12 @@ one_at_a_time(void)
 	CHECK(f == FAIL_NONE, "one at a time: then a good message: %s",
 	    res.msg);
 	smtp_result_free(&res);
-	smtp_close(s);
-	server_wait(&sv);
-	got = read_file(sv.dir, "transcript");
-	CHECK(got && !strcmp(got, "EHLO client.example\n---\n"
+	end_session(&sv, s, "EHLO client.example\n---\n"
 	    "MAIL FROM:<a@example.org>\n---\n"
 	    "MAIL FROM:<a@example.org>\n---\nRCPT TO:<r1@example.org>\n---\n"
 	    "RSET\n---\n"
 	    "MAIL FROM:<a@example.org>\n---\nRCPT TO:<r1@example.org>\n---\n"
-	    "DATA\n---\n[data]\n---\nQUIT\n"), "one at a time: transcript");
-	show_if_wrong(got);
-	free(got);
+	    "DATA\n---\n[data]\n---\nQUIT\n", "one at a time");
 	server_clean(&sv);
 }
 
@@ -418,15 +419,10 @@ chunks(void)
 	struct smtp *s;
 	char *r1[] = { "r1@example.org", NULL }, *r2[] = { "r2a@example.org",
 	    "r2b@example.org", NULL };
-	char *got;
 	enum fail f;
 
-	if (server_start(&sv, script) == -1) {
-		CHECK(0, "chunks: the fake server starts");
+	if (!(s = open_session(&sv, &r, script, 1, "chunks")))
 		return;
-	}
-	relay_for(&r, &sv, 1, 1);
-	s = smtp_open(&r, NULL, &res);
 	f = send_one(s, r1, "Subject: 1\r\n\r\none\r\n", &p, 0, &res);
 	CHECK(f == FAIL_NONE, "chunks: the first message goes: %s", res.msg);
 	smtp_result_free(&res);
@@ -438,18 +434,13 @@ chunks(void)
 	f = send_one(s, r1, "Subject: 3\r\n\r\nthree\r\n", &p, 1, &res);
 	CHECK(f == FAIL_NONE, "chunks: then a good message: %s", res.msg);
 	smtp_result_free(&res);
-	smtp_close(s);
-	server_wait(&sv);
-	got = read_file(sv.dir, "transcript");
-	CHECK(got && !strcmp(got, "EHLO client.example\n---\n"
+	end_session(&sv, s, "EHLO client.example\n---\n"
 	    "MAIL FROM:<a@example.org>\nRCPT TO:<r1@example.org>\n"
 	    "BDAT 19 LAST\n---\n"
 	    "MAIL FROM:<a@example.org>\nRCPT TO:<r2a@example.org>\n"
 	    "RCPT TO:<r2b@example.org>\n---\nRSET\n---\n"
 	    "MAIL FROM:<a@example.org>\nRCPT TO:<r1@example.org>\n"
-	    "BDAT 21 LAST\nQUIT\n"), "chunks: transcript");
-	show_if_wrong(got);
-	free(got);
+	    "BDAT 21 LAST\nQUIT\n", "chunks");
 	server_clean(&sv);
 }
 
