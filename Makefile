@@ -11,7 +11,7 @@ OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
 	tests/unit/t_net tests/unit/t_conf tests/unit/t_reply tests/unit/t_util \
 	tests/unit/t_lines tests/unit/t_strset tests/unit/t_smtp tests/unit/t_bounce \
-	tests/unit/t_queue
+	tests/unit/t_queue tests/unit/t_auth
 
 all: smtpsend
 
@@ -119,7 +119,7 @@ tests/fuzz/dsn: tests/fuzz/dsn.c src/dsn.c src/dsn.h
 	$(FUZZ_BUILD) tests/fuzz/dsn.c src/dsn.c
 
 tests/fuzz/auth: tests/fuzz/auth.c src/auth.c src/util.c src/auth.h
-	$(FUZZ_BUILD) tests/fuzz/auth.c src/auth.c src/util.c
+	$(FUZZ_BUILD) tests/fuzz/auth.c src/auth.c src/util.c $(LDLIBS)
 
 SESSION_SRC = src/smtp.c src/net.c src/tls.c src/reply.c src/auth.c \
 	src/wire.c src/util.c

@@ -256,8 +256,15 @@ apply(const struct key *k, const char *v, struct account *acct, int *all)
 			b = AUTH_PLAIN;
 		else if (!strcasecmp(v, "login"))
 			b = AUTH_LOGIN;
+		else if (!strcasecmp(v, "cram-md5"))
+			b = AUTH_CRAM_MD5;
+		else if (!strcasecmp(v, "scram-sha-1"))
+			b = AUTH_SCRAM_SHA_1;
+		else if (!strcasecmp(v, "scram-sha-256"))
+			b = AUTH_SCRAM_SHA_256;
 		else
-			return "must be on, off, plain or login";
+			return "must be on, off, plain, login, cram-md5, "
+			    "scram-sha-1 or scram-sha-256";
 		if (field)
 			*(enum auth_mode *)field = b;
 		return NULL;

@@ -5,7 +5,8 @@
 #include <stddef.h>
 
 enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_NONE };
-enum auth_mode { AUTH_OFF, AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN };
+enum auth_mode { AUTH_OFF, AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN, AUTH_CRAM_MD5,
+    AUTH_SCRAM_SHA_1, AUTH_SCRAM_SHA_256 };
 
 /* Phase timeouts in seconds; RFC 5321 4.5.3.2 values by default. */
 struct timeouts {

@@ -458,6 +458,7 @@ authenticate(struct smtp *s)
 {
 	const struct relay *a = s->relay;
 	struct answer ans = { 0 };
+	const char *why;
 
 	if (!(s->caps & CAP_AUTH)) {
 		fail(s, FAIL_PERM, 0, "%s does not offer AUTH", a->host);
@@ -491,20 +492,26 @@ authenticate(struct smtp *s)
 		if (s->reply.code != 334)
 			break;
 		resp = auth_respond(&s->auth, s->reply.text.data,
-		    s->reply.text.len);
+		    s->reply.text.len, &why);
 		if (!resp) {
 			cmd(s, "*");	/* cancel: nothing more to say */
 			if (wait_reply(s, a->timeout.command) == -1)
 				return;
-			fail(s, FAIL_PROTO, 0, "protocol error: unexpected AUTH "
-			    "challenge");
+			fail(s, FAIL_PROTO, 0, "protocol error: %s (AUTH %s)",
+			    why, auth_name(s->auth.mech));
 			return;
 		}
 		secret_cmd(s, resp, "<redacted>");
 	}
 	keep(&ans, &s->reply);
-	if (auth_outcome(s, &ans) == 0)
-		set_state(s, S_READY);
+	if (auth_outcome(s, &ans) == 0) {
+		/* SCRAM: the server must have proved itself too */
+		if (auth_done(&s->auth, &why) == -1)
+			fail(s, FAIL_PROTO, 0, "protocol error: %s", why);
+		else
+			set_state(s, S_READY);
+	}
+	auth_clear(&s->auth);
 	forget(&ans);
 }
 
@@ -1246,6 +1253,7 @@ smtp_close(struct smtp *s)
 	if (s->state != S_CLOSED)
 		quit(s);
 	conn_close(&s->conn);
+	auth_clear(&s->auth);
 	tls_trust_free(s->trust);
 	buf_free(&s->reply.text);
 	free(s->mechs);

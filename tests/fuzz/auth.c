@@ -1,6 +1,6 @@
 /*
  * fuzz/auth.c: SASL against a server's fuzzed mechanism list and
- * challenges (make fuzz). Whatever the server says, the mechanism chosen
+ * challenges, SCRAM's and CRAM-MD5's decoding included (make fuzz). Whatever the server says, the mechanism chosen
  * is one it offered (or none), and nothing smtpsend answers can break the
  * command line: no CR, LF or NUL, base64 only after the verb.
  */
@@ -30,8 +30,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum auth_mode wanted[] = { AUTH_AUTO, AUTH_PLAIN,
-	    AUTH_LOGIN };
-	struct auth a = { .user = "alice@example.org", .password = "s3cret" };
+	    AUTH_LOGIN, AUTH_CRAM_MD5, AUTH_SCRAM_SHA_1, AUTH_SCRAM_SHA_256 };
+	/* a fixed nonce, so that the fuzzer can get past SCRAM's check */
+	struct auth a = { .user = "alice,=x@example.org", .password = "s3cret",
+	    .fixed_nonce = "nOnCe" };
+	const char *why;
 	char *text, *mechs, *p, *line;
 
 	if (size < 1)
@@ -43,7 +46,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = mechs + strcspn(mechs, "\n");
 	if (*p)
 		*p++ = '\0';
-	a.mech = auth_choose(wanted[data[0] % 3], mechs);
+	a.mech = auth_choose(wanted[data[0] % 6], mechs);
 	if (a.mech == AUTH_OFF) {
 		free(text);
 		return 0;
@@ -51,8 +54,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!strcasestr(mechs, auth_name(a.mech)))
 		abort();	/* chosen, yet not offered */
 	line = auth_command(&a);
-	check_line(line, a.mech == AUTH_PLAIN ? strlen("AUTH PLAIN ") :
-	    strlen(line));
+	check_line(line, strchr(line + 5, ' ') ? (size_t)(strchr(line + 5,
+	    ' ') + 1 - line) : strlen(line));
 	wipestr(line);
 	free(line);
 	/* each further line is a 334 challenge's text */
@@ -62,12 +65,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += strcspn(p, "\n");
 		if (*p)
 			*p++ = '\0';
-		if (!(resp = auth_respond(&a, challenge, strlen(challenge))))
+		/* as the server would send it, base64, or as the fuzzer says */
+		if (data[0] & 8) {
+			char *enc = malloc(BASE64_LEN(strlen(challenge)));
+
+			base64_encode(challenge, strlen(challenge), enc);
+			resp = auth_respond(&a, enc, strlen(enc), &why);
+			free(enc);
+		} else {
+			resp = auth_respond(&a, challenge, strlen(challenge),
+			    &why);
+		}
+		if (!resp)
 			break;
 		check_line(resp, 0);
 		wipestr(resp);
 		free(resp);
 	}
+	auth_done(&a, &why);
+	auth_clear(&a);
 	free(text);
 	return 0;
 }
