@@ -560,6 +560,10 @@ addr_check(const char *spec)
 	}
 	if (s - spec > 254)
 		return "address longer than 254 octets";
+	/* even quoted, '>' would end the path early for a careless server,
+	 * and what follows it would read as parameters */
+	if (strpbrk(spec, "<>"))
+		return "address contains '<' or '>'";
 	if (addr_parse_list(spec, s - spec, &l, &err) == -1)
 		;
 	else if (l.n != 1)
