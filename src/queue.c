@@ -744,9 +744,9 @@ queue_lock(struct queue *q, const char *id, struct qlock *l)
 		close(fd);
 		return qerr(q, QUEUE_GONE, "%s: no such entry", id);
 	}
-	if (st.st_nlink != 1) {
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		close(fd);
-		return corrupt(q, id, "ID.msg has other links");
+		return corrupt(q, id, "ID.msg is not a file with one link");
 	}
 	l->fd = fd;
 	memcpy(l->id, id, sizeof(l->id));

@@ -114,6 +114,7 @@ void queue_close(struct queue *);
 
 int queue_put_begin(struct queue *, struct qput **);
 const char *queue_put_id(const struct qput *);
+/* Buffered; a write error sticks (errno EFBIG needs SIGXFSZ ignored). */
 int queue_put_write(struct qput *, const void *, size_t);
 /*
  * Writes ID.msg and ID.env for e (its id, arrival, size and sha256 are
