@@ -31,8 +31,8 @@ src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
 src/qenv.o: src/queue.h config.mk
 src/queue.o: src/queue.h config.mk
-src/qrun.o: src/bounce.h src/conf.h src/qrun.h src/queue.h src/smtp.h \
-	src/submit.h src/util.h config.mk
+src/qrun.o: src/bounce.h src/conf.h src/net.h src/qrun.h src/queue.h src/reply.h \
+	src/smtp.h src/submit.h src/util.h config.mk
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
 src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk

@@ -28,6 +28,8 @@
 #include "bounce.h"
 #include "queue.h"
 #include "qrun.h"
+#include "net.h"
+#include "reply.h"
 #include "smtp.h"
 #include "submit.h"
 
@@ -220,11 +222,8 @@ send_bounce(struct group *g, struct queue *q, const struct qlock *l,
 		 * a message that waited too long: 4.4.7 (RFC 3463) */
 		if (expired)
 			snprintf(status[n], sizeof(status[n]), "4.4.7");
-		else if (strlen(t) > 9 && t[3] == ' ' && t[5] == '.' &&
-		    strspn(t + 4, "0123456789.") >= 5)
-			snprintf(status[n], sizeof(status[n]), "%.*s",
-			    (int)strspn(t + 4, "0123456789."), t + 4);
-		else
+		else if (reply_enhanced(t, status[n], sizeof(status[n])),
+		    !status[n][0])
 			snprintf(status[n], sizeof(status[n]), "%s",
 			    t[0] == '4' ? "4.4.7" : "5.0.0");
 		br[n].addr = r->addr;

@@ -125,3 +125,26 @@ reply_line(const struct reply *r)
 	}
 	return b.data;
 }
+
+/*
+ * The RFC 3463 code, "5.1.1", of a reply on one line ("550 5.1.1 no such
+ * user"), into out; "" if it has none.
+ */
+void
+reply_enhanced(const char *line, char *out, size_t outlen)
+{
+	const char *t = line && strlen(line) > 4 ? line + 4 : NULL;
+	size_t n;
+
+	out[0] = '\0';
+	if (!t || t[0] < '2' || t[0] > '5' || t[1] != '.')
+		return;
+	n = 2 + strspn(t + 2, "0123456789");
+	if (n == 2 || n > 5 || t[n] != '.')
+		return;
+	n += 1 + strspn(t + n + 1, "0123456789");
+	if (t[n - 1] == '.' || (t[n] && t[n] != ' ') || n >= outlen)
+		return;
+	memcpy(out, t, n);
+	out[n] = '\0';
+}

@@ -18,3 +18,6 @@ int reply_read(struct conn *, struct reply *, enum fail *f, char *why,
 
 /* The reply on one line, for messages; the caller frees it. */
 char *reply_line(const struct reply *);
+
+/* The RFC 3463 code of a reply on one line, "5.1.1", or "". */
+void reply_enhanced(const char *line, char *out, size_t);

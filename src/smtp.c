@@ -605,25 +605,6 @@ smtp_open_fd(const struct relay *a, const char *password, int fd,
 	return start(a, password, fd, res);
 }
 
-/* "5.1.1" from a reply text that starts with an RFC 3463 code. */
-static void
-enhanced_code(const char *text, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	if (!text || (text[0] < '2' || text[0] > '5') || text[1] != '.')
-		return;
-	n = 2 + strspn(text + 2, "0123456789");
-	if (n == 2 || n > 5 || text[n] != '.')
-		return;
-	n += 1 + strspn(text + n + 1, "0123456789");
-	if (text[n - 1] == '.' || (text[n] && text[n] != ' ') || n >= outlen)
-		return;
-	memcpy(out, text, n);
-	out[n] = '\0';
-}
-
 /* An answer as the caller gets it: code, enhanced code, one-line text. */
 static void
 hand_over(struct smtp_reply *out, const struct answer *a)
@@ -631,9 +612,7 @@ hand_over(struct smtp_reply *out, const struct answer *a)
 	out->code = a->code;
 	free(out->text);
 	out->text = a->text ? xstrdup(a->text) : NULL;
-	/* the text is "CODE rest": the enhanced code starts the rest */
-	enhanced_code(a->text && strlen(a->text) > 4 ? a->text + 4 : NULL,
-	    out->enhanced, sizeof(out->enhanced));
+	reply_enhanced(a->text, out->enhanced, sizeof(out->enhanced));
 }
 
 /* Handles the reply for the oldest pending command. */
