@@ -22,7 +22,7 @@ src/addr.o: src/addr.h src/util.h config.mk
 src/alias.o: src/addr.h src/alias.h src/strset.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/bounce.o: src/bounce.h src/util.h config.mk
-src/conf.o: src/addr.h src/conf.h src/strset.h src/util.h config.mk
+src/conf.o: src/addr.h src/auth.h src/conf.h src/strset.h src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
 src/lines.o: src/lines.h src/util.h config.mk
 src/main.o: src/conf.h src/dsn.h src/lines.h src/serve.h src/submit.h src/util.h \
@@ -139,9 +139,9 @@ tests/fuzz/lines: tests/fuzz/lines.c src/lines.c src/lines.h src/util.c
 	$(FUZZ_BUILD) -DLINES_BUF=8 tests/fuzz/lines.c src/lines.c src/util.c
 
 tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
-	src/util.c
+	src/auth.c src/util.c
 	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
-		src/util.c $(LDLIBS)
+		src/auth.c src/util.c $(LDLIBS)
 
 tests/fuzz/aliases: tests/fuzz/aliases.c src/alias.c src/addr.c \
 	src/strset.c src/util.c
