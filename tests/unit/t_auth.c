@@ -400,6 +400,18 @@ main(void)
 	scram_bad("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,"
 	    "s=QSXCR+Q6sek8bf92,i=4096", "e=invalid-proof", "refused",
 	    "SCRAM: the server's error");
+	{
+		struct auth u = { .mech = AUTH_SCRAM_SHA_256, .user = "user",
+		    .password = "p\xc3\xa4ssword", .fixed_nonce = "n0nce" };
+		char *c = auth_command(&u);
+
+		free(c);
+		got = respond(&u, "r=n0nceSRV,s=QSXCR+Q6sek8bf92,i=4096", &why);
+		CHECK(!got && strstr(why, "SASLprep"), "SCRAM: a password that "
+		    "is not ASCII is refused, not sent unprepared: %s", why);
+		free(got);
+		auth_clear(&u);
+	}
 
 	/* base64 from the server is checked strictly */
 	a.mech = AUTH_LOGIN;
