@@ -25,6 +25,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "auth.h"
 #include "strset.h"
 #include "util.h"
 
@@ -252,19 +253,10 @@ apply(const struct key *k, const char *v, struct account *acct, int *all)
 			b = AUTH_AUTO;
 		else if (!strcmp(v, "off"))
 			b = AUTH_OFF;
-		else if (!strcasecmp(v, "plain"))
-			b = AUTH_PLAIN;
-		else if (!strcasecmp(v, "login"))
-			b = AUTH_LOGIN;
-		else if (!strcasecmp(v, "cram-md5"))
-			b = AUTH_CRAM_MD5;
-		else if (!strcasecmp(v, "scram-sha-1"))
-			b = AUTH_SCRAM_SHA_1;
-		else if (!strcasecmp(v, "scram-sha-256"))
-			b = AUTH_SCRAM_SHA_256;
-		else
+		else if ((b = auth_mode_of(v)) == AUTH_OFF)
 			return "must be on, off, plain, login, cram-md5, "
-			    "scram-sha-1 or scram-sha-256";
+			    "scram-sha-1, scram-sha-256, scram-sha-1-plus, "
+			    "scram-sha-256-plus, xoauth2, oauthbearer or external";
 		if (field)
 			*(enum auth_mode *)field = b;
 		return NULL;
@@ -689,6 +681,13 @@ build(struct config *c, const char *name)
 	return a;
 }
 
+int
+conf_needs_secret(const struct account *a)
+{
+	/* EXTERNAL's proof is the client certificate */
+	return a->auth != AUTH_OFF && a->auth != AUTH_EXTERNAL;
+}
+
 /* What an account lacks or gets wrong (malloc'd), or NULL. */
 static char *
 check_account(const struct account *a)
@@ -699,10 +698,10 @@ check_account(const struct account *a)
 	if (!a->host)
 		return xasprintf("%s: [%s]: no host", a->file, a->name);
 	if (a->auth != AUTH_OFF) {
-		if (!a->user)
+		if (!a->user && a->auth != AUTH_EXTERNAL)
 			return xasprintf("%s: [%s]: auth needs a user", a->file,
 			    a->name);
-		if (secrets == 0)
+		if (secrets == 0 && conf_needs_secret(a))
 			return xasprintf("%s: [%s]: auth needs password, "
 			    "password_file or password_command", a->file,
 			    a->name);

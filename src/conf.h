@@ -6,7 +6,8 @@
 
 enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_NONE };
 enum auth_mode { AUTH_OFF, AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN, AUTH_CRAM_MD5,
-    AUTH_SCRAM_SHA_1, AUTH_SCRAM_SHA_256 };
+    AUTH_SCRAM_SHA_1, AUTH_SCRAM_SHA_256, AUTH_SCRAM_SHA_1_PLUS,
+    AUTH_SCRAM_SHA_256_PLUS, AUTH_XOAUTH2, AUTH_OAUTHBEARER, AUTH_EXTERNAL };
 
 /* Phase timeouts in seconds; RFC 5321 4.5.3.2 values by default. */
 struct timeouts {
@@ -92,5 +93,8 @@ const char *conf_account_name(const struct config *, size_t i);
  * free it. Dies with FAIL_CONFIG when there is none or it is too long.
  */
 char *conf_password(const struct account *);
+
+/* Whether the account's auth needs a password (or token) at all. */
+int conf_needs_secret(const struct account *);
 
 void conf_free(struct config *);

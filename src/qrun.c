@@ -528,7 +528,7 @@ qrun(const struct options *o, enum qrun_mode mode, const char *id)
 			continue;
 		}
 		account_relay(g.acct, &g.relay);
-		if (g.acct->auth != AUTH_OFF)
+		if (conf_needs_secret(g.acct))
 			g.password = conf_password(g.acct);
 		for (size_t k = i; k < j; k++) {
 			struct qlock l;

@@ -433,10 +433,13 @@ static void
 send_auth(struct smtp *s)
 {
 	char *line = auth_command(&s->auth);
-	char shown[32];
+	enum auth_mode m = s->auth.mech;
+	char shown[40];
 
-	snprintf(shown, sizeof(shown), "AUTH %s%s", auth_name(s->auth.mech),
-	    s->auth.mech == AUTH_PLAIN ? " <redacted>" : "");
+	/* the initial responses that carry the password or the token */
+	snprintf(shown, sizeof(shown), "AUTH %s%s", auth_name(m),
+	    strlen(line) > 5 + strlen(auth_name(m)) && (m == AUTH_PLAIN ||
+	    m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER) ? " <redacted>" : "");
 	secret_cmd(s, line, shown);
 }
 
@@ -444,13 +447,53 @@ send_auth(struct smtp *s)
 static int
 auth_outcome(struct smtp *s, const struct answer *a)
 {
+	const char *hint = auth_hint(a->code, a->text);
+	const char *said = s->auth.error;
+
 	if (a->code == 235)
 		return 0;
 	if (a->code >= 400 && a->code < 500)
-		fail(s, FAIL_TEMP, 0, "authentication failed for now: %s", a->text);
+		fail(s, FAIL_TEMP, 0, "authentication failed for now (AUTH %s): "
+		    "%s", auth_name(s->auth.mech), a->text);
 	else
-		fail(s, FAIL_AUTH, 0, "authentication rejected: %s", a->text);
+		fail(s, FAIL_AUTH, 0, "authentication rejected (AUTH %s): %s%s%s%s"
+		    "%s%s", auth_name(s->auth.mech), a->text,
+		    *said ? " [" : "", said, *said ? "]" : "",
+		    hint ? "; " : "", hint ? hint : "");
 	return -1;
+}
+
+/* No mechanism to use: say what the server offers and what to set. */
+static void
+no_mechanism(struct smtp *s)
+{
+	const struct relay *a = s->relay;
+	char known[256], name[32];
+	enum auth_mode first;
+
+	auth_known(s->mechs, known, sizeof(known));
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(known, " "), known);
+	first = auth_mode_of(name);
+	if (auth_choose(a->auth, s->mechs, 1) != AUTH_OFF)
+		fail(s, FAIL_PERM, 0, "AUTH %s needs a TLS channel binding, and "
+		    "this session has none (no TLS, or TLS 1.2 without the "
+		    "extended master secret); set auth = scram-sha-256",
+		    auth_name(auth_choose(a->auth, s->mechs, 1)));
+	else if (*known) {
+		char wanted[32];
+
+		/* auth_config_name's buffer is one: copy the first name out */
+		snprintf(wanted, sizeof(wanted), "%s", auth_config_name(a->auth));
+		fail(s, FAIL_PERM, 0, "no usable AUTH mechanism: %s offers %s "
+		    "(auth = %s)%s; set auth = %s%s", a->host, s->mechs, wanted,
+		    a->auth == AUTH_AUTO ? ", and auth = on never picks OAuth or "
+		    "EXTERNAL" : "", auth_config_name(first),
+		    first == AUTH_XOAUTH2 || first == AUTH_OAUTHBEARER ?
+		    " with an OAuth2 access token as the password" : "");
+	} else
+		fail(s, FAIL_PERM, 0, "no usable AUTH mechanism: %s offers %s, "
+		    "none of which smtpsend knows", a->host,
+		    *s->mechs ? s->mechs : "none");
 }
 
 static void
@@ -459,15 +502,24 @@ authenticate(struct smtp *s)
 	const struct relay *a = s->relay;
 	struct answer ans = { 0 };
 	const char *why;
+	int binding = 0;
 
 	if (!(s->caps & CAP_AUTH)) {
 		fail(s, FAIL_PERM, 0, "%s does not offer AUTH", a->host);
 		return;
 	}
-	s->auth.mech = auth_choose(a->auth, s->mechs);
+	if (s->conn.tls) {
+		s->auth.cb_len = sizeof(s->auth.cb_data);
+		binding = tls_channel_binding(s->conn.tls, &s->auth.cb_type,
+		    s->auth.cb_data, &s->auth.cb_len) == 0;
+		if (!binding) {
+			s->auth.cb_type = NULL;
+			s->auth.cb_len = 0;
+		}
+	}
+	s->auth.mech = auth_choose(a->auth, s->mechs, binding);
 	if (s->auth.mech == AUTH_OFF) {
-		fail(s, FAIL_PERM, 0, "no usable AUTH mechanism (server offers: "
-		    "%s)", *s->mechs ? s->mechs : "none");
+		no_mechanism(s);
 		return;
 	}
 	if (!s->conn.tls && !(a->plaintext_auth_loopback && s->conn.loopback)) {
@@ -477,6 +529,8 @@ authenticate(struct smtp *s)
 	}
 	s->auth.user = a->user;
 	s->auth.password = s->password;
+	s->auth.host = a->tls_server_name ? a->tls_server_name : a->host;
+	s->auth.port = a->port;
 	if (auth_one_step(s->auth.mech) && (s->caps & CAP_PIPELINING) &&
 	    a->pipelining) {
 		s->auth_deferred = 1;	/* RFC 4954 4: may go with MAIL */

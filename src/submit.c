@@ -260,7 +260,7 @@ prepare(const struct options *o, int fd)
 	account_relay(p->acct, &p->relay);
 	/* the secret last: the header the user wrote is parsed before any
 	 * secret the user may not read is in memory */
-	if (p->acct->auth != AUTH_OFF && !o->queue_only)
+	if (conf_needs_secret(p->acct) && !o->queue_only)
 		p->password = conf_password(p->acct);
 	return p;
 }

@@ -314,3 +314,29 @@ tls_free(struct tls *t)
 	buf_free(&t->sealed);
 	free(t);
 }
+
+int
+tls_channel_binding(struct tls *t, const char **type, unsigned char *out,
+    size_t *len)
+{
+	gnutls_channel_binding_t kind = GNUTLS_CB_TLS_EXPORTER;
+	gnutls_datum_t cb = { NULL, 0 };
+	int ok;
+
+	*type = "tls-exporter";
+	if (gnutls_protocol_get_version(t->session) != GNUTLS_TLS1_3) {
+		if (!gnutls_session_ext_master_secret_status(t->session))
+			return -1;
+		kind = GNUTLS_CB_TLS_UNIQUE;
+		*type = "tls-unique";
+	}
+	if (gnutls_session_channel_binding(t->session, kind, &cb) < 0)
+		return -1;
+	ok = cb.size > 0 && cb.size <= *len;
+	if (ok) {
+		memcpy(out, cb.data, cb.size);
+		*len = cb.size;
+	}
+	gnutls_free(cb.data);
+	return ok ? 0 : -1;
+}

@@ -45,3 +45,12 @@ int tls_seal(struct tls *, const void *, size_t n, const char **out,
 size_t tls_pending(struct tls *);
 const char *tls_error(struct tls *);
 void tls_free(struct tls *);
+
+/*
+ * The channel binding of the session for SCRAM-PLUS: "tls-exporter" on
+ * TLS 1.3 (RFC 9266), "tls-unique" below it, and only with the extended
+ * master secret (RFC 7627) that makes it unique. Up to *len octets into
+ * out; 0, or -1 if the session gives none.
+ */
+int tls_channel_binding(struct tls *, const char **type, unsigned char *out,
+    size_t *len);

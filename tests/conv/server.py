@@ -15,7 +15,11 @@ The script format is described in tests/conv/README.
 """
 
 import argparse
+import base64
 import codecs
+import ctypes
+import hashlib
+import hmac
 import os
 import select
 import socket
@@ -44,6 +48,7 @@ class Script:
 
     def __init__(self, text):
         self.tls_implicit = False
+        self.tls12 = False      # at most TLS 1.2 (for tls-unique)
         self.cert = "server"
         self.connections = 1
         self.trickle = 0
@@ -77,6 +82,8 @@ class Script:
     def _option(self, words, where):
         if words == ["tls", "implicit"]:
             self.tls_implicit = True
+        elif words == ["tls", "1.2"]:
+            self.tls12 = True
         elif len(words) == 2 and words[0] == "cert" and words[1] in CERT_NAMES:
             self.cert = words[1]
         elif len(words) == 2 and words[0] == "trickle" and \
@@ -109,6 +116,9 @@ class Script:
                 return ("sleep", float(s.split()[1]))
             except ValueError:
                 pass
+        if word == "!scram" and len(s.split()) in (2, 3):
+            # a SCRAM server for the rest of the exchange (see Scram)
+            return ("scram", s.split()[1:])
         if word == "!raw" and s.startswith("!raw "):
             # Everything after "!raw " counts, even trailing blanks.
             text = line.lstrip()[len("!raw "):]
@@ -144,6 +154,105 @@ def reply_code(text):
     return lines[-1][:3] if lines else b""
 
 
+def tls_exporter(sock):
+    """RFC 9266's tls-exporter of a TLS 1.3 socket, through libssl itself:
+    Python's ssl module does not export keying material."""
+    libssl = ctypes.CDLL("libssl.so.3")
+    fn = libssl.SSL_export_keying_material
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
+                   ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+                   ctypes.c_size_t, ctypes.c_int]
+    # the _ssl object starts: PyObject_HEAD, PyObject *Socket, SSL *ssl
+    ssl_ptr = ctypes.cast(id(sock._sslobj), ctypes.POINTER(ctypes.c_void_p))[3]
+    out = ctypes.create_string_buffer(32)
+    label = b"EXPORTER-Channel-Binding"
+    if fn(ssl_ptr, out, 32, label, len(label), None, 0, 0) != 1:
+        return None
+    return out.raw
+
+
+class Scram:
+    """The server's side of SCRAM-SHA-1/-256 and -PLUS (RFC 5802, 7677,
+    5929, 9266), written from the RFCs apart from smtpsend's code: it checks
+    the client's proof and channel binding and proves the password back
+    (or, with "badsig", sends a wrong signature)."""
+
+    def __init__(self, mech, password, badsig, sock, tls):
+        self.hash = hashlib.sha1 if mech.startswith("SCRAM-SHA-1") \
+            else hashlib.sha256
+        self.plus = mech.endswith("-PLUS")
+        self.password = password.encode()
+        self.badsig = badsig
+        self.sock = sock
+        self.tls = tls
+        self.state = "first"
+        self.salt = b"server salt"
+        self.iter = 4096
+
+    def binding(self, cbname):
+        if not self.tls:
+            return None
+        if cbname == "tls-unique":
+            return self.sock.get_channel_binding("tls-unique")
+        if cbname == "tls-exporter" and self.sock.version() == "TLSv1.3":
+            return tls_exporter(self.sock)
+        return None
+
+    def step(self, line):
+        """The reply to the client's next message (base64 line)."""
+        try:
+            msg = base64.b64decode(line, validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return b"501 5.5.2 not base64", "[scram: not base64]"
+        if self.state == "first":
+            flag, authzid, bare = msg.split(",", 2)
+            self.gs2 = "%s,%s," % (flag, authzid)
+            if flag.startswith("p=") != self.plus:
+                return b"535 5.7.8 wrong gs2 flag", "[scram: gs2 %s]" % flag
+            self.cbname = flag[2:] if flag.startswith("p=") else None
+            attrs = dict(a.split("=", 1) for a in bare.split(","))
+            self.bare = bare
+            self.first = "r=%sSERVERNONCE,s=%s,i=%d" % (
+                attrs["r"], base64.b64encode(self.salt).decode(), self.iter)
+            self.state = "final"
+            return (b"334 " + base64.b64encode(self.first.encode()),
+                    "[scram client-first: gs2 %s user %s]" % (flag,
+                                                              attrs["n"]))
+        if self.state == "final":
+            without, proof = msg.rsplit(",p=", 1)
+            attrs = dict(a.split("=", 1) for a in without.split(","))
+            cb = b""
+            if self.cbname:
+                cb = self.binding(self.cbname)
+                if cb is None:
+                    return (b"535 5.7.8 no %s here" % self.cbname.encode(),
+                            "[scram: no binding]")
+            want_c = base64.b64encode(self.gs2.encode() + cb).decode()
+            if attrs.get("c") != want_c:
+                return (b"535 5.7.8 channel binding mismatch",
+                        "[scram client-final: channel binding mismatch]")
+            salted = hashlib.pbkdf2_hmac(self.hash().name, self.password,
+                                         self.salt, self.iter)
+            ckey = hmac.new(salted, b"Client Key", self.hash).digest()
+            stored = self.hash(ckey).digest()
+            am = ("%s,%s,%s" % (self.bare, self.first, without)).encode()
+            csig = hmac.new(stored, am, self.hash).digest()
+            got = base64.b64decode(proof)
+            if bytes(a ^ b for a, b in zip(got, csig)) != ckey:
+                return (b"535 5.7.8 wrong proof",
+                        "[scram client-final: wrong proof]")
+            skey = hmac.new(salted, b"Server Key", self.hash).digest()
+            ssig = hmac.new(skey, am, self.hash).digest()
+            if self.badsig:
+                ssig = bytes(len(ssig))
+            self.state = "done"
+            shown = "[scram client-final: gs2 %s, binding %s, proof ok]" % (
+                self.gs2, self.cbname or "none")
+            return b"334 " + base64.b64encode(b"v=" + base64.b64encode(
+                ssig)), shown
+        return b"235 2.7.0 ok", "[scram: %s]" % (line.decode() or "empty")
+
+
 class Session:
     """One connection, run from the script.
 
@@ -172,6 +281,8 @@ class Session:
         self.last_epoch = None  # epoch of the last recorded item
         self.counts = {}
         self.mode = "cmd"       # cmd, sasl, data or bdat
+        self.line = b""         # the command being answered
+        self.scram = None       # a SCRAM server (!scram) for this AUTH
         self.data_seen = False  # "[data]" recorded for this DATA
         self.bdat_left = 0
         self.bdat_last = False  # the chunk being read ends the message
@@ -286,6 +397,8 @@ class Session:
         self.epoch += 1
         name = self.script.cert
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        if self.script.tls12:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(os.path.join(self.args.certs, name + ".pem"),
                             os.path.join(self.args.certs, name + "-key.pem"))
         try:
@@ -322,6 +435,16 @@ class Session:
             elif action == "sleep":
                 self.flush()
                 time.sleep(arg)
+            elif action == "scram":
+                words = self.line.split()
+                self.scram = Scram(words[1].decode().upper(), arg[0],
+                                   arg[1:] == ["badsig"], self.sock, self.tls)
+                if len(words) > 2:
+                    reply, _ = self.scram.step(words[2])
+                else:
+                    reply = b"334 "
+                self.out += reply + b"\r\n"
+                code = reply[:3]
             elif action == "starttls":
                 self.flush()
                 self.starttls()
@@ -368,16 +491,25 @@ class Session:
             item = shown(raw[:-1])
         else:
             item = shown(raw) + b" [bare LF]"
-        self.record(item, epoch)
-        if self.mode == "sasl":
-            code = self.answer("*")
+        if self.mode == "sasl" and self.scram:
+            reply, what = self.scram.step(raw.rstrip(b"\r"))
+            self.record(what.encode(), epoch)
+            self.out += reply + b"\r\n"
+            code = reply[:3]
+            if code != b"334":
+                self.scram = None
         else:
-            code = self.command(raw.rstrip(b"\r"))
+            self.record(item, epoch)
+            if self.mode == "sasl":
+                code = self.answer("*")
+            else:
+                code = self.command(raw.rstrip(b"\r"))
         if self.mode in ("cmd", "sasl"):
             self.mode = "sasl" if code == b"334" else "cmd"
         return True
 
     def command(self, line):
+        self.line = line
         words = line.split()
         verb = words[0].decode("latin-1").upper() if words else ""
         if verb == "QUIT":

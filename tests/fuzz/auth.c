@@ -30,7 +30,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum auth_mode wanted[] = { AUTH_AUTO, AUTH_PLAIN,
-	    AUTH_LOGIN, AUTH_CRAM_MD5, AUTH_SCRAM_SHA_1, AUTH_SCRAM_SHA_256 };
+	    AUTH_LOGIN, AUTH_CRAM_MD5, AUTH_SCRAM_SHA_1, AUTH_SCRAM_SHA_256,
+	    AUTH_SCRAM_SHA_1_PLUS, AUTH_SCRAM_SHA_256_PLUS, AUTH_XOAUTH2,
+	    AUTH_OAUTHBEARER, AUTH_EXTERNAL };
 	/* a fixed nonce, so that the fuzzer can get past SCRAM's check */
 	struct auth a = { .user = "alice,=x@example.org", .password = "s3cret",
 	    .fixed_nonce = "nOnCe" };
@@ -46,7 +48,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = mechs + strcspn(mechs, "\n");
 	if (*p)
 		*p++ = '\0';
-	a.mech = auth_choose(wanted[data[0] % 6], mechs);
+	if (data[0] & 16) {
+		a.cb_type = "tls-exporter";
+		a.cb_len = 32;
+	}
+	a.host = "relay.example";
+	a.port = "587";
+	a.mech = auth_choose(wanted[data[0] % 11], mechs, a.cb_type != NULL);
 	if (a.mech == AUTH_OFF) {
 		free(text);
 		return 0;
