@@ -36,7 +36,8 @@ until SIGTERM or SIGINT, or until stdin reaches EOF with --watch-stdin.
 
 N.json holds mail_from ("" for the null sender <>), rcpt_tos, mail_options,
 rcpt_options, tls (the session ran over TLS), auth_user (the login, or
-null) and peer ([address, port]).
+null), mail_auth (MAIL's AUTH= parameter, RFC 4954 5, or null) and peer
+([address, port]).
 """
 
 import argparse
@@ -71,6 +72,18 @@ class Relay(SMTP):
                 and transport.get_extra_info("ssl_object") is not None):
             self.session.ssl = {"implicit": True,
                                 "cipher": transport.get_extra_info("cipher")}
+
+    async def smtp_MAIL(self, arg):
+        # RFC 4954 5: MAIL's AUTH= parameter, which a submission server
+        # (Dovecot's) passes on to a relay that offers AUTH; aiosmtpd
+        # would refuse it as unknown. Kept as the envelope's mail_auth.
+        words = (arg or "").split(" ")
+        auth = [w[5:] for w in words if w.upper().startswith("AUTH=")]
+        if auth and self.session.extended_smtp:
+            self.envelope.mail_auth = auth[0]
+            arg = " ".join(w for w in words
+                           if not w.upper().startswith("AUTH="))
+        return await super().smtp_MAIL(arg)
 
 
 class Handler:
@@ -149,6 +162,7 @@ class Handler:
             "tls": session.ssl is not None,
             "auth_user": (auth.login.decode("utf-8", "surrogateescape")
                           if auth is not None else None),
+            "mail_auth": getattr(envelope, "mail_auth", None),
             "peer": list(session.peer) if session.peer else None,
         }
         if self.spool:
