@@ -624,6 +624,16 @@ conf_read(const char *path)
 
 	if ((fd = open_regular(path, 0, &st)) == -2)
 		die(FAIL_CONFIG, "%s: not a regular file", path);
+	/* every user reads the system's through the setgid smtpsend */
+	if (fd == -1 && errno == EACCES && !strcmp(path, SYSCONFDIR
+	    "/sendmail.ini"))
+		die(FAIL_CONFIG, "%s: permission denied: %s; or use a config "
+		    "of your own (~/.config/smtpsend/sendmail.ini or -C)", path,
+		    privileged ? "for every user, it must be root:" SPOOL_GROUP
+		    " mode 0640 (chgrp " SPOOL_GROUP " it; chmod 640 it)" :
+		    "for every user, smtpsend reads it setgid " SPOOL_GROUP
+		    " (install it as root with make install), the file "
+		    "root:" SPOOL_GROUP " mode 0640");
 	if (fd == -1)
 		die(FAIL_CONFIG, "%s:", path);
 	check_trusted(&st, path, "");

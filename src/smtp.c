@@ -125,6 +125,10 @@ note_failure(struct smtp *s, enum fail f, const char *fmt, va_list ap)
 {
 	if (s->res->fail == FAIL_NONE) {
 		s->res->fail = f;
+		/* no greeting in time: as good as no connection */
+		s->res->unreachable = s->conn.timed_out && (s->state ==
+		    S_GREETING || (s->state == S_TLS &&
+		    s->relay->tls == TLS_IMPLICIT)) ? 2 : 0;
 		vsnprintf(s->res->msg, sizeof(s->res->msg), fmt, ap);
 	}
 }
@@ -624,6 +628,8 @@ start(const struct relay *a, const char *password, int fd,
 		if (fd != -1)
 			close(fd);
 		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
+		if (s->conn.resolved && !s->conn.timed_out)
+			res->unreachable = 1;
 	} else {
 		s->connected = 1;
 		peer_address(s->conn.fd, res->addr, sizeof(res->addr));
@@ -1236,6 +1242,7 @@ smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
 		snprintf(res->msg, sizeof(res->msg), "%s", s->setup.msg[0] ?
 		    s->setup.msg : "the session with the relay has ended");
 		res->session_over = 1;
+		res->unreachable = s->setup.unreachable;
 		return res->fail;
 	}
 	s->res = res;

@@ -98,6 +98,8 @@ struct smtp_result {
 	char tls[64];		/* "TLSv1.3/AES_256_GCM" */
 	const char *auth;	/* the SASL mechanism used */
 	unsigned long long octets;	/* of the message as sent */
+	int unreachable;	/* 1: no address took the connection, 2: no
+				 * reply in time */
 };
 
 struct smtp;

@@ -292,8 +292,10 @@ prepare(const struct options *o, int fd)
 
 /* One line on stderr for each thing that went wrong, as the result says. */
 void
-report(const struct envelope *e, const struct smtp_result *r)
+report(const struct envelope *e, const struct smtp_result *r,
+    const struct account *a)
 {
+	const char *c = strcmp(a->file, conf_default_path()) ? " -C " : "";
 	int delivered = r->final.code / 100 == 2;
 
 	if (r->dsn_dropped)
@@ -316,7 +318,15 @@ report(const struct envelope *e, const struct smtp_result *r)
 			    r->fail == FAIL_RCPT ? " (message not sent to anyone)" :
 			    "");
 	}
-	if (r->msg[0])
+	/* a relay that can't be reached: where, and what to try next */
+	if (r->msg[0] && r->unreachable)
+		warn("%s%s%s%s%s (check host and port; smtpsend%s%s "
+		    "--serverinfo %s shows what the relay answers)",
+		    r->unreachable == 2 ? r->relay : "", r->unreachable == 2 ?
+		    " port " : "", r->unreachable == 2 ? r->port : "",
+		    r->unreachable == 2 ? ": " : "", r->msg, c, *c ? a->file : "",
+		    a->name);
+	else if (r->msg[0])
 		warn("%s", r->msg);
 }
 
@@ -534,13 +544,13 @@ deliver(struct prepared *p, const struct options *o)
 			smtp_result_free(&res);
 			return FAIL_NONE;
 		}
-		report(&p->env, &res);
+		report(&p->env, &res, p->acct);
 		warn("could not queue the message: %s", why);
 		log_delivery(p, &res, NULL, NULL);
 		smtp_result_free(&res);
 		return f;
 	}
-	report(&p->env, &res);
+	report(&p->env, &res, p->acct);
 	log_delivery(p, &res, NULL, NULL);
 	smtp_result_free(&res);
 	if (f == FAIL_NONE && p->acct->queue)

@@ -44,7 +44,8 @@ enum fail deliver(struct prepared *, const struct options *);
 void prepared_free(struct prepared *);
 
 /* One stderr line for each failure a result tells of. */
-void report(const struct envelope *, const struct smtp_result *);
+void report(const struct envelope *, const struct smtp_result *,
+    const struct account *);
 
 /*
  * prepare() and deliver(). Returns the failure class; every failure has
