@@ -10,6 +10,8 @@ SPOOLDIR = /var/spool/smtpsend
 # through the system config (see SECURITY in smtpsend(1)).
 SPOOL_GROUP = smtpsend
 SYSTEMDUNITDIR = /lib/systemd/system
+# The syslog daemon's socket (syslog = on in sendmail.ini(5)).
+SYSLOG_PATH = /dev/log
 
 # Install sendmail, mailq and newaliases links to smtpsend under
 # $(PREFIX)/sbin and $(PREFIX)/bin: make install SENDMAIL_LINKS=yes
@@ -19,7 +21,7 @@ PKG_CONFIG = pkg-config
 DEPS_CFLAGS = `$(PKG_CONFIG) --cflags gnutls inih`
 DEPS_LIBS = `$(PKG_CONFIG) --libs gnutls inih`
 
-CPPFLAGS = -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DSPOOLDIR=\"$(SPOOLDIR)\" -DSPOOL_GROUP=\"$(SPOOL_GROUP)\"
+CPPFLAGS = -D_DEFAULT_SOURCE -DVERSION=\"$(VERSION)\" -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DSPOOLDIR=\"$(SPOOLDIR)\" -DSPOOL_GROUP=\"$(SPOOL_GROUP)\" -DSYSLOG_PATH=\"$(SYSLOG_PATH)\"
 CFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 LDFLAGS =
 LDLIBS = $(DEPS_LIBS) -pthread

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,7 +62,8 @@ struct config {
 };
 
 enum type { T_STR, T_HOST, T_PORT, T_TLS, T_AUTH, T_BOOL, T_SECS, T_SPAN, T_ADDR,
-    T_DOMAIN, T_PLAINAUTH, T_ACCOUNT, T_LONGLINES, T_DSN };
+    T_DOMAIN, T_PLAINAUTH, T_ACCOUNT, T_LONGLINES, T_DSN, T_SYSLOG, T_FACILITY,
+    T_LOGFORMAT };
 
 #define OFF(field) offsetof(struct account, field)
 #define NONE ((size_t)-1)
@@ -107,6 +109,10 @@ static const struct key {
 	{ "retry_max",		T_SPAN,		OFF(retry_max) },
 	{ "queue_lifetime",	T_SPAN,		OFF(queue_lifetime) },
 	{ "default_account",	T_ACCOUNT,	NONE },
+	{ "syslog",		T_SYSLOG,	OFF(syslog) },
+	{ "log_facility",	T_FACILITY,	OFF(log_facility) },
+	{ "logfile",		T_STR,		OFF(logfile) },
+	{ "log_format",		T_LOGFORMAT,	OFF(log_json) },
 };
 
 static const struct timeouts rfc5321_timeouts = {
@@ -212,6 +218,27 @@ valid_domain(const char *v)
 	    "0123456789.-") == n && v[0] != '.' && v[0] != '-';
 }
 
+/* mail, user, daemon, local0-7; msmtp's LOG_MAIL too: the code, or -1. */
+static int
+parse_facility(const char *v)
+{
+	static const struct { const char *name; int code; } fac[] = {
+		{ "mail", LOG_MAIL }, { "user", LOG_USER },
+		{ "daemon", LOG_DAEMON }, { "local0", LOG_LOCAL0 },
+		{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+		{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+		{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+		{ "local7", LOG_LOCAL7 },
+	};
+
+	if (!strncasecmp(v, "LOG_", 4))
+		v += 4;
+	for (size_t i = 0; i < sizeof(fac) / sizeof(fac[0]); i++)
+		if (!strcasecmp(v, fac[i].name))
+			return fac[i].code;
+	return -1;
+}
+
 /*
  * Check a value and, when acct is given, store it there. Returns NULL or
  * a description of what is wrong.
@@ -266,8 +293,21 @@ apply(const struct key *k, const char *v, struct account *acct, int *all)
 		if (field)
 			*(int *)field = b;
 		return NULL;
+	case T_SYSLOG:
+	case T_FACILITY:
+		/* syslog = on | off | FACILITY, as msmtp has it */
+		if (k->type == T_SYSLOG && !parse_bool(v, &b))
+			b = b ? 0 : -1;
+		else if ((b = parse_facility(v)) == -1)
+			return k->type == T_SYSLOG ? "must be on, off or a "
+			    "facility (mail, user, daemon, local0 to local7)" :
+			    "must be mail, user, daemon or local0 to local7";
+		if (field)
+			*(int *)field = b;
+		return NULL;
 	case T_PLAINAUTH:
 	case T_LONGLINES:
+	case T_LOGFORMAT:
 	case T_DSN: {
 		static const char *const words[][3] = {
 			[T_PLAINAUTH] = { "no", "loopback",
@@ -276,6 +316,8 @@ apply(const struct key *k, const char *v, struct account *acct, int *all)
 			    "must be reject or send" },
 			[T_DSN] = { "optional", "required",
 			    "must be optional or required" },
+			[T_LOGFORMAT] = { "text", "json",
+			    "must be text or json" },
 		};
 
 		if (!strcmp(v, words[k->type][0]))
@@ -574,6 +616,16 @@ conf_read(const char *path)
 
 	if ((fd = open_regular(path, 0, &st)) == -2)
 		die(FAIL_CONFIG, "%s: not a regular file", path);
+	/* every user reads the system's through the setgid smtpsend */
+	if (fd == -1 && errno == EACCES && !strcmp(path, SYSCONFDIR
+	    "/sendmail.ini"))
+		die(FAIL_CONFIG, "%s: permission denied: %s; or use a config "
+		    "of your own (~/.config/smtpsend/sendmail.ini or -C)", path,
+		    privileged ? "for every user, it must be root:" SPOOL_GROUP
+		    " mode 0640 (chgrp " SPOOL_GROUP " it; chmod 640 it)" :
+		    "for every user, smtpsend reads it setgid " SPOOL_GROUP
+		    " (install it as root with make install), the file "
+		    "root:" SPOOL_GROUP " mode 0640");
 	if (fd == -1)
 		die(FAIL_CONFIG, "%s:", path);
 	check_trusted(&st, path, "");
@@ -656,6 +708,8 @@ build(struct config *c, const char *name)
 	a->retry_min = RETRY_MIN;
 	a->retry_max = RETRY_MAX;
 	a->queue_lifetime = QUEUE_LIFETIME;
+	a->syslog = -1;
+	a->log_facility = LOG_MAIL;
 	set_section(c, DEFAULTS, a, &all);
 	set_section(c, name, a, &all);
 	a->name = (char *)name;

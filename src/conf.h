@@ -45,6 +45,10 @@ struct account {
 	int retry_min;		/* seconds before the first retry, doubling */
 	int retry_max;		/* ... up to this */
 	int queue_lifetime;	/* seconds a message may wait, then bounces */
+	int syslog;		/* -1 off, 0 on with log_facility, or a facility */
+	int log_facility;	/* syslog(3)'s LOG_MAIL and the like */
+	char *logfile;		/* a line per outcome appended here, or NULL */
+	int log_json;		/* log_format = json */
 	char queue_dir_default[PATH_MAX];
 	const char *file;	/* where the account was read from */
 };

@@ -24,6 +24,7 @@
 #include "util.h"
 #include "conf.h"
 #include "dsn.h"
+#include "log.h"
 #include "queue.h"
 #include "qrun.h"
 #include "serve.h"
@@ -169,6 +170,17 @@ open_log(const char *path)
 	setvbuf(trace_file, NULL, _IOLBF, 0);
 }
 
+/* -L tag: what syslog(3) takes as a tag (RFC 3164: at most 32). */
+static const char *
+tag_of(const char *v)
+{
+	if (!*v || strlen(v) > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/") != strlen(v))
+		die(FAIL_USAGE, "-L: a tag is 1 to 32 letters, digits and "
+		    "_ . - /");
+	return v;
+}
+
 static int
 parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 {
@@ -271,13 +283,15 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 		case 'X':
 			open_log(optarg);
 			break;
+		case 'L':
+			log_ident(tag_of(optarg));
+			break;
 		/* Accepted and ignored: they tune sendmail's own queue and
 		 * delivery, which a relay client doesn't have. */
 		case 'A':	/* -Ac, -Am: which sendmail.cf */
 		case 'e':	/* -e*: error mode */
 		case 'G':	/* gateway submission */
 		case 'h':	/* -h N: hop count */
-		case 'L':	/* -L tag: syslog tag */
 		case 'm':	/* me too */
 		case 'n':	/* no aliasing */
 		case 'O':	/* -O option=value */

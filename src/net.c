@@ -56,6 +56,7 @@ conn_deadline(const struct conn *c, int seconds)
 static void
 timed_out(struct conn *c, const char *what)
 {
+	c->timed_out = 1;
 	if (c->session_end && now_ms() >= c->session_end)
 		snprintf(c->err, sizeof(c->err), "timed out %s: the session "
 		    "took longer than timeout_session (%d s)", what,
@@ -144,10 +145,11 @@ conn_open(struct conn *c, const char *host, const char *port, int timeout,
 		r = getaddrinfo(host, port, &hints, &res);
 	}
 	if (r != 0) {
-		snprintf(c->err, sizeof(c->err), "cannot resolve %s: %s", host,
-		    gai_strerror(r));
+		snprintf(c->err, sizeof(c->err), "cannot resolve host %s: %s",
+		    host, gai_strerror(r));
 		return -1;
 	}
+	c->resolved = 1;
 	for (ai = res; ai && now_ms() < c->session_end; ai = ai->ai_next)
 		if (try_connect(c, ai, host, port, timeout) == 0)
 			break;

@@ -20,6 +20,8 @@ struct conn {
 	char in[NET_IN_SIZE];
 	size_t inoff, inlen;
 	int failed;		/* a write failed: err says why */
+	int resolved;		/* the host had addresses (the error is not DNS) */
+	int timed_out;		/* a wait ran out of time */
 	int secret;		/* out holds a secret: wipe it once written */
 	char err[256];		/* what failed, for the caller's message */
 };

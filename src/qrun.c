@@ -26,6 +26,7 @@
 #include "util.h"
 #include "conf.h"
 #include "bounce.h"
+#include "log.h"
 #include "queue.h"
 #include "qrun.h"
 #include "net.h"
@@ -192,6 +193,55 @@ log_line(const struct qentry *e, const char *what, const char *why)
 	    why ? why : "");
 }
 
+/*
+ * The log's lines for the recipients tried now (index[0..n)), each as
+ * its state says; status_failed for those that failed.
+ */
+static void
+log_entry(struct group *g, struct queue *q, const struct qlock *l,
+    const struct qentry *e, const size_t *index, size_t n,
+    const struct smtp_result *r, const char *status_failed,
+    const char *final, const char *why)
+{
+	struct log_target t;
+	struct log_msg m;
+	struct log_rcpt *lr;
+	struct timespec ts;
+	char msgid[256], head[16 * 1024];
+	ssize_t got = -1;
+	int fd;
+
+	account_log(g->acct, &t);
+	if (t.facility < 0 && !t.file)
+		return;
+	memset(&m, 0, sizeof(m));
+	result_log_msg(r, &m);
+	if ((fd = queue_msg_fd(q, l)) >= 0) {
+		got = pread(fd, head, sizeof(head), 0);
+		close(fd);
+	}
+	m.queue_id = e->id;
+	m.msgid = got > 0 && log_msgid(head, got, msgid, sizeof(msgid)) ?
+	    msgid : NULL;
+	m.from = e->sender ? e->sender : "";
+	m.size = (long long)e->size;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m.delay_ms = ts.tv_sec * 1000LL + ts.tv_nsec / 1000000 -
+	    e->arrival * 1000LL;
+	lr = xmalloc((n + 1) * sizeof(*lr));
+	for (size_t i = 0; i < n; i++) {
+		const struct qrcpt *rc = &e->rcpt[index[i]];
+
+		lr[i].addr = rc->addr;
+		lr[i].status = rc->state == QRCPT_SENT ? "sent" :
+		    rc->state == QRCPT_FAILED ? status_failed : "deferred";
+		lr[i].reply = rc->state == QRCPT_SENT ? final : rc->reply &&
+		    rc->state == QRCPT_FAILED ? rc->reply : why ? why : rc->reply;
+	}
+	log_outcome(&t, &m, lr, n);
+	free(lr);
+}
+
 /* The failed recipients' report to whoever should hear of it. */
 static int
 send_bounce(struct group *g, struct queue *q, const struct qlock *l,
@@ -353,6 +403,7 @@ try_entry(struct group *g, struct queue *q, const struct qlock *l,
 		}
 		trace("-- %s: expired: %s", e->id, e->last_error ?
 		    e->last_error : "");
+		log_entry(g, q, l, e, index, n, &g->setup, "expired", NULL, NULL);
 		settle(g, q, l, e, "it waited longer than queue_lifetime", 1,
 		    now);
 		goto done;
@@ -360,6 +411,8 @@ try_entry(struct group *g, struct queue *q, const struct qlock *l,
 	e->attempts++;
 	if (!(s = session_of(g))) {
 		set_text(&e->last_error, g->setup.msg);
+		log_entry(g, q, l, e, index, n, &g->setup, "bounced", NULL,
+		    g->setup.msg);
 		settle(g, q, l, e, NULL, 0, now);
 		goto done;
 	}
@@ -417,6 +470,8 @@ try_entry(struct group *g, struct queue *q, const struct qlock *l,
 			    res.rcpt[i].reply.text)
 				why = res.rcpt[i].reply.text;
 	set_text(&e->last_error, why ? why : res.final.text);
+	log_entry(g, q, l, e, index, n, &res, "bounced", res.final.text,
+	    res.msg[0] ? res.msg : NULL);
 	trace("-- %s: %s%s%s", e->id, res.fail == FAIL_NONE ? "sent" : "tried",
 	    why ? ": " : "", why ? why : "");
 	smtp_result_free(&res);

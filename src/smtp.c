@@ -12,6 +12,9 @@
  * session as a protocol error.
  */
 
+#include <sys/socket.h>
+
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +125,10 @@ note_failure(struct smtp *s, enum fail f, const char *fmt, va_list ap)
 {
 	if (s->res->fail == FAIL_NONE) {
 		s->res->fail = f;
+		/* no greeting in time: as good as no connection */
+		s->res->unreachable = s->conn.timed_out && (s->state ==
+		    S_GREETING || (s->state == S_TLS &&
+		    s->relay->tls == TLS_IMPLICIT)) ? 2 : 0;
 		vsnprintf(s->res->msg, sizeof(s->res->msg), fmt, ap);
 	}
 }
@@ -405,6 +412,31 @@ starttls(struct smtp *s)
 	set_state(s, S_TLS);
 }
 
+/*
+ * "TLSv1.3/AES_256_GCM" from GnuTLS's description of the session,
+ * "(TLS1.3-X.509)-(ECDHE-X25519)-(RSA-PSS-RSAE-SHA256)-(AES-256-GCM)":
+ * the version from the first part, the cipher from the last.
+ */
+static void
+tls_summary(const char *desc, char *out, size_t len)
+{
+	const char *v = desc + (*desc == '('), *c = strrchr(desc, '(');
+	struct buf b = { 0 };
+	size_t n;
+
+	if (c && c != desc && !strncmp(v, "TLS", 3)) {
+		buf_printf(&b, "TLSv%.*s/", (int)strcspn(v + 3, "-)"), v + 3);
+		for (c++; *c && *c != ')'; c++)
+			buf_add(&b, *c == '-' ? "_" : c, 1);
+	} else {
+		buf_addstr(&b, desc);
+	}
+	n = b.len < len ? b.len : len - 1;
+	memcpy(out, b.data, n);
+	out[n] = '\0';
+	buf_free(&b);
+}
+
 static void
 handshake(struct smtp *s)
 {
@@ -424,6 +456,7 @@ handshake(struct smtp *s)
 		return;
 	}
 	trace("-- TLS: %s", tls_describe(s->conn.tls, desc, sizeof(desc)));
+	tls_summary(desc, s->res->tls, sizeof(s->res->tls));
 	/* what the server said before TLS may have been forged: forget it */
 	s->caps = 0;
 	set_state(s, a->tls == TLS_IMPLICIT ? S_GREETING : S_EHLO);
@@ -606,6 +639,21 @@ run(struct smtp *s, enum state until)
 	}
 }
 
+/* The numeric address of the peer, for the log; "" if it has none. */
+static void
+peer_address(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	*out = '\0';
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) &&
+	    getnameinfo((struct sockaddr *)&ss, sl, out, len, NULL, 0,
+	    NI_NUMERICHOST) != 0)
+		*out = '\0';
+}
+
 /* Connects to the relay, or takes the socket fd if not -1. */
 static struct smtp *
 start(const struct relay *a, const char *password, int fd,
@@ -617,6 +665,7 @@ start(const struct relay *a, const char *password, int fd,
 	memset(s, 0, sizeof(*s));
 	memset(res, 0, sizeof(*res));
 	res->relay = a->host;
+	res->port = a->port;
 	s->relay = a;
 	s->password = password;
 	s->res = res;
@@ -633,12 +682,17 @@ start(const struct relay *a, const char *password, int fd,
 		if (fd != -1)
 			close(fd);
 		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
+		if (s->conn.resolved && !s->conn.timed_out)
+			res->unreachable = 1;
 	} else {
 		s->connected = 1;
+		peer_address(s->conn.fd, res->addr, sizeof(res->addr));
 		trace("-- connected to %s port %s", a->host, a->port);
 		set_state(s, a->tls == TLS_IMPLICIT ? S_TLS : S_GREETING);
 		run(s, S_READY);
 	}
+	if (s->auth.mech != AUTH_OFF)
+		res->auth = auth_name(s->auth.mech);
 	/* from now on the session keeps its own, for messages to come */
 	s->setup = *res;
 	s->res = &s->setup;
@@ -1231,6 +1285,10 @@ smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
 
 	memset(res, 0, sizeof(*res));
 	res->relay = s->relay->host;
+	res->port = s->setup.port;
+	res->auth = s->setup.auth;
+	memcpy(res->addr, s->setup.addr, sizeof(res->addr));
+	memcpy(res->tls, s->setup.tls, sizeof(res->tls));
 	if (s->state != S_READY) {
 		/* the session failed before: say so for this message too */
 		res->fail = s->setup.fail != FAIL_NONE ? s->setup.fail :
@@ -1238,6 +1296,7 @@ smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
 		snprintf(res->msg, sizeof(res->msg), "%s", s->setup.msg[0] ?
 		    s->setup.msg : "the session with the relay has ended");
 		res->session_over = 1;
+		res->unreachable = s->setup.unreachable;
 		return res->fail;
 	}
 	s->res = res;
@@ -1254,6 +1313,7 @@ smtp_send(struct smtp *s, const struct envelope *e, struct source *src,
 	set_state(s, S_MAIL);
 	run(s, S_READY);
 	hand_over_results(s);
+	res->octets = t->octets;
 	txn_free(t);
 	if (s->state != S_READY || last)
 		quit(s);

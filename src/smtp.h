@@ -92,6 +92,14 @@ struct smtp_result {
 	int dsn_dropped;	/* DSN asked for, not offered: sent without */
 	int session_over;	/* the session is gone, not just this message */
 	const char *relay;	/* the relay's host name */
+	/* the session, for the log: "" or NULL where it did not get so far */
+	const char *port;	/* the relay's port */
+	char addr[64];		/* the address connected to */
+	char tls[64];		/* "TLSv1.3/AES_256_GCM" */
+	const char *auth;	/* the SASL mechanism used */
+	unsigned long long octets;	/* of the message as sent */
+	int unreachable;	/* 1: no address took the connection, 2: no
+				 * reply in time */
 };
 
 struct smtp;

@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "alias.h"
 #include "conf.h"
+#include "log.h"
 #include "msg.h"
 #include "smtp.h"
 #include "strset.h"
@@ -46,6 +47,7 @@ struct prepared {
 	struct policy policy;
 	struct source src;
 	struct relay relay;
+	long long start_ms;	/* when it came in, for the log's delay */
 };
 
 static const char *
@@ -186,6 +188,28 @@ account_relay(const struct account *a, struct relay *r)
 	r->timeout_session = a->timeout_session;
 }
 
+void
+account_log(const struct account *a, struct log_target *t)
+{
+	t->facility = a->syslog == -1 ? -1 : a->syslog ? a->syslog :
+	    a->log_facility;
+	t->file = a->logfile;
+	t->json = a->log_json;
+	t->shared = !strcmp(a->file, SYSCONFDIR "/sendmail.ini");
+}
+
+/* What the relay's side of a line says: the session as far as it got. */
+void
+result_log_msg(const struct smtp_result *r, struct log_msg *m)
+{
+	/* no port: the relay was not tried (-odq) */
+	m->relay = r->port ? r->relay : NULL;
+	m->addr = r->addr;
+	m->port = r->port;
+	m->tls = r->tls;
+	m->auth = r->auth;
+}
+
 struct prepared *
 prepare(const struct options *o, int fd)
 {
@@ -197,6 +221,7 @@ prepare(const struct options *o, int fd)
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
+	p->start_ms = now_ms();
 	for (i = 0; i < o->nrcpts; i++)
 		if (addr_parse_list(o->rcpts[i], strlen(o->rcpts[i]), &found,
 		    &err))
@@ -267,8 +292,10 @@ prepare(const struct options *o, int fd)
 
 /* One line on stderr for each thing that went wrong, as the result says. */
 void
-report(const struct envelope *e, const struct smtp_result *r)
+report(const struct envelope *e, const struct smtp_result *r,
+    const struct account *a)
 {
+	const char *c = strcmp(a->file, conf_default_path()) ? " -C " : "";
 	int delivered = r->final.code / 100 == 2;
 
 	if (r->dsn_dropped)
@@ -291,7 +318,15 @@ report(const struct envelope *e, const struct smtp_result *r)
 			    r->fail == FAIL_RCPT ? " (message not sent to anyone)" :
 			    "");
 	}
-	if (r->msg[0])
+	/* a relay that can't be reached: where, and what to try next */
+	if (r->msg[0] && r->unreachable)
+		warn("%s%s%s%s%s (check host and port; smtpsend%s%s "
+		    "--serverinfo %s shows what the relay answers)",
+		    r->unreachable == 2 ? r->relay : "", r->unreachable == 2 ?
+		    " port " : "", r->unreachable == 2 ? r->port : "",
+		    r->unreachable == 2 ? ": " : "", r->msg, c, *c ? a->file : "",
+		    a->name);
+	else if (r->msg[0])
 		warn("%s", r->msg);
 }
 
@@ -394,6 +429,66 @@ enqueue(struct prepared *p, const char *error, char *why, size_t wl)
 	return r == QUEUE_OK ? 0 : -1;
 }
 
+/* Not the message's fault nor the relay's final word: may go later. */
+static int
+temporary(enum fail f)
+{
+	return f == FAIL_TEMP || f == FAIL_PROTO || f == FAIL_IO || f == FAIL_OS;
+}
+
+/*
+ * The log's lines for the message: each recipient queued (with the queue
+ * id), or as the relay answered for it.
+ */
+static void
+log_delivery(struct prepared *p, const struct smtp_result *r,
+    const char *queue_id, const char *why)
+{
+	struct log_target t;
+	struct log_msg m;
+	struct log_rcpt *lr;
+	char msgid[256];
+	int delivered = r->final.code / 100 == 2;
+	/* the relay's own words where it refused the message */
+	const char *other = r->final.code / 100 > 3 ? r->final.text :
+	    r->msg[0] ? r->msg : "not sent";
+
+	account_log(p->acct, &t);
+	if (t.facility < 0 && !t.file)
+		return;
+	memset(&m, 0, sizeof(m));
+	result_log_msg(r, &m);
+	m.queue_id = queue_id;
+	m.msgid = log_msgid(p->m.out.data, p->m.out.len, msgid,
+	    sizeof(msgid)) ? msgid : NULL;
+	m.from = p->sender;
+	m.size = r->octets ? (long long)r->octets : p->m.size;
+	m.delay_ms = now_ms() - p->start_ms;
+	lr = xmalloc(p->env.nrcpt * sizeof(*lr));
+	for (size_t i = 0; i < p->env.nrcpt; i++) {
+		const struct smtp_rcpt *rc = i < r->nrcpt ? &r->rcpt[i] : NULL;
+
+		lr[i].addr = p->env.rcpt[i];
+		lr[i].status = temporary(r->fail) ? "deferred" : "bounced";
+		lr[i].reply = other;
+		if (queue_id) {
+			lr[i].status = "queued";
+			lr[i].reply = why;
+		} else if (rc && rc->state == RCPT_ACCEPTED && delivered) {
+			lr[i].status = "sent";
+			lr[i].reply = r->final.text;
+		} else if (rc && rc->state == RCPT_REJECTED) {
+			lr[i].status = "bounced";
+			lr[i].reply = rc->reply.text;
+		} else if (rc && rc->state == RCPT_DEFERRED) {
+			lr[i].status = "deferred";
+			lr[i].reply = rc->reply.text;
+		}
+	}
+	log_outcome(&t, &m, lr, p->env.nrcpt);
+	free(lr);
+}
+
 /* The reason a message waits, for the queue and mailq: one line. */
 static void
 reason_of(const struct smtp_result *r, char *out, size_t n)
@@ -441,6 +536,7 @@ deliver(struct prepared *p, const struct options *o)
 	if (f == FAIL_TEMP && p->acct->queue) {
 		reason_of(&res, reason, sizeof(reason));
 		if (enqueue(p, reason, why, sizeof(why)) == 0) {
+			log_delivery(p, &res, why, reason);
 			trace("-- queued as %s: %s", why, reason);
 			if (isatty(2))
 				warn("queued as %s, to be tried again: %s", why,
@@ -448,12 +544,14 @@ deliver(struct prepared *p, const struct options *o)
 			smtp_result_free(&res);
 			return FAIL_NONE;
 		}
-		report(&p->env, &res);
+		report(&p->env, &res, p->acct);
 		warn("could not queue the message: %s", why);
+		log_delivery(p, &res, NULL, NULL);
 		smtp_result_free(&res);
 		return f;
 	}
-	report(&p->env, &res);
+	report(&p->env, &res, p->acct);
+	log_delivery(p, &res, NULL, NULL);
 	smtp_result_free(&res);
 	if (f == FAIL_NONE && p->acct->queue)
 		qrun_kick(o, p->acct->queue_dir);

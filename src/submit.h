@@ -26,9 +26,15 @@ struct envelope;
 struct smtp_result;
 struct account;
 struct relay;
+struct log_target;
+struct log_msg;
 
 /* The engine's view of an account: its one relay. */
 void account_relay(const struct account *, struct relay *);
+
+/* Where the account's log lines go; what a result tells the log. */
+void account_log(const struct account *, struct log_target *);
+void result_log_msg(const struct smtp_result *, struct log_msg *);
 
 /* Reads the config and the message's header from fd; dies on a problem. */
 struct prepared *prepare(const struct options *, int fd);
@@ -38,7 +44,8 @@ enum fail deliver(struct prepared *, const struct options *);
 void prepared_free(struct prepared *);
 
 /* One stderr line for each failure a result tells of. */
-void report(const struct envelope *, const struct smtp_result *);
+void report(const struct envelope *, const struct smtp_result *,
+    const struct account *);
 
 /*
  * prepare() and deliver(). Returns the failure class; every failure has

@@ -104,26 +104,55 @@ utf8_printable(const unsigned char *p, size_t n)
 }
 
 /*
- * Writes s to fp with every byte a terminal would obey instead of show
+ * Hands s to put() with every byte a terminal would obey instead of show
  * (controls, DEL, C1, invalid UTF-8) as \xNN: what a server, a message or
- * a file says never reaches the terminal as escape sequences.
+ * a file says never reaches a terminal or a log as escape sequences.
  */
 static void
-put_escaped(FILE *fp, const char *s, size_t n)
+escape(const char *s, size_t n, void (*put)(void *, const char *, size_t),
+    void *ctx)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, len;
+	char hex[5];
 
 	while (i < n) {
-		if ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t') {
-			fputc(p[i++], fp);
-		} else if (p[i] >= 0x80 && (len = utf8_printable(p + i, n - i))) {
-			fwrite(p + i, 1, len, fp);
+		for (len = 0; i + len < n && ((p[i + len] >= 0x20 &&
+		    p[i + len] < 0x7f) || p[i + len] == '\t'); len++)
+			;
+		if (len || (p[i] >= 0x80 && (len = utf8_printable(p + i,
+		    n - i)))) {
+			put(ctx, s + i, len);
 			i += len;
 		} else {
-			fprintf(fp, "\\x%02x", p[i++]);
+			snprintf(hex, sizeof(hex), "\\x%02x", p[i++]);
+			put(ctx, hex, 4);
 		}
 	}
+}
+
+static void
+put_file(void *fp, const char *s, size_t n)
+{
+	fwrite(s, 1, n, fp);
+}
+
+static void
+put_buf(void *b, const char *s, size_t n)
+{
+	buf_add(b, s, n);
+}
+
+static void
+put_escaped(FILE *fp, const char *s, size_t n)
+{
+	escape(s, n, put_file, fp);
+}
+
+void
+buf_add_escaped(struct buf *b, const char *s, size_t n)
+{
+	escape(s, n, put_buf, b);
 }
 
 /* One diagnostic line; a format ending in ':' gets strerror appended. */

@@ -72,6 +72,8 @@ void buf_addstr(struct buf *, const char *);
 void buf_printf(struct buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *);
+/* s with controls, DEL, C1 and invalid UTF-8 as \xNN, as stderr shows it */
+void buf_add_escaped(struct buf *, const char *s, size_t n);
 
 /* A growable list of strings. */
 struct strlist {
