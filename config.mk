@@ -10,6 +10,9 @@ SPOOLDIR = /var/spool/smtpsend
 # through the system config (see SECURITY in smtpsend(1)).
 SPOOL_GROUP = smtpsend
 SYSTEMDUNITDIR = /lib/systemd/system
+# Shell completion, where bash-completion and zsh look for it.
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 
 # Install sendmail, mailq and newaliases links to smtpsend under
 # $(PREFIX)/sbin and $(PREFIX)/bin: make install SENDMAIL_LINKS=yes
