@@ -56,8 +56,11 @@ smtpsend: $(OBJ) src/main.o
 
 $(UNIT): $(OBJ) tests/unit/unit.h
 
+# make check SUITES='unit build' runs only those (tests/run names them)
+SUITES =
+
 check: smtpsend $(UNIT)
-	tests/run
+	tests/run $(SUITES)
 
 # The same tests with AddressSanitizer and UndefinedBehaviorSanitizer.
 check-sanitize:
@@ -152,9 +155,13 @@ tests/fuzz/aliases: tests/fuzz/aliases.c src/alias.c src/addr.c \
 tests/fuzz/queue: tests/fuzz/queue.c src/qenv.c src/queue.h
 	$(FUZZ_BUILD) tests/fuzz/queue.c src/qenv.c $(LDLIBS)
 
+# The spool is made here; its group and setgid bit only as root on the
+# target system. Under DESTDIR (a package) the steps are printed instead:
+# the package's postinst does them (debian/smtpsend.postinst).
 install: smtpsend
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
-		$(DESTDIR)$(MANPREFIX)/man5
+		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR)
 	cp -f smtpsend $(DESTDIR)$(PREFIX)/bin/smtpsend
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/smtpsend
 	for d in "" /tmp /corrupt /failed; do \
@@ -180,8 +187,11 @@ install: smtpsend
 	fi
 	cp -f man/smtpsend.1 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1
 	cp -f man/sendmail.ini.5 $(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5
+	cp -f completion/smtpsend.bash $(DESTDIR)$(BASHCOMPDIR)/smtpsend
+	cp -f completion/_smtpsend $(DESTDIR)$(ZSHCOMPDIR)/_smtpsend
 	chmod 644 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1 \
-		$(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5
+		$(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/smtpsend $(DESTDIR)$(ZSHCOMPDIR)/_smtpsend
 	if [ "$(SENDMAIL_LINKS)" = yes ]; then \
 		mkdir -p $(DESTDIR)$(PREFIX)/sbin; \
 		ln -sf ../bin/smtpsend $(DESTDIR)$(PREFIX)/sbin/sendmail; \
@@ -207,25 +217,47 @@ install-cron:
 		> $(DESTDIR)$(SYSCONFDIR)/cron.d/smtpsend
 	chmod 644 $(DESTDIR)$(SYSCONFDIR)/cron.d/smtpsend
 
+# Exactly what install, install-timer and install-cron put there; the
+# spool only if empty (a queued message is never removed), and no
+# directory that other packages share.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/smtpsend \
 		$(DESTDIR)$(MANPREFIX)/man1/smtpsend.1 \
-		$(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5
+		$(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/smtpsend \
+		$(DESTDIR)$(ZSHCOMPDIR)/_smtpsend \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpsend-queue.service \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/smtpsend-queue.timer \
+		$(DESTDIR)$(SYSCONFDIR)/cron.d/smtpsend
 	if [ "$(SENDMAIL_LINKS)" = yes ]; then \
 		rm -f $(DESTDIR)$(PREFIX)/sbin/sendmail \
 			$(DESTDIR)$(PREFIX)/bin/mailq \
 			$(DESTDIR)$(PREFIX)/bin/newaliases; \
 	fi
+	for d in /tmp /corrupt /failed ""; do \
+		[ ! -d $(DESTDIR)$(SPOOLDIR)$$d ] || \
+			rmdir $(DESTDIR)$(SPOOLDIR)$$d 2>/dev/null || \
+			echo "kept $(DESTDIR)$(SPOOLDIR)$$d: not empty"; \
+	done
 
 clean:
 	rm -f smtpsend src/*.o $(UNIT) $(BENCH) $(FUZZ)
 
-dist: clean
-	mkdir -p smtpsend-$(VERSION)
-	cp -R Makefile config.mk README sendmail.ini.example src man tests contrib \
-		smtpsend-$(VERSION)
-	tar -cf - smtpsend-$(VERSION) | gzip > smtpsend-$(VERSION).tar.gz
-	rm -rf smtpsend-$(VERSION)
+# The tarball holds what git tracks but the CI script and git's own
+# files, and their list, MANIFEST, from which an unpacked tarball makes
+# the same tarball again.
+DISTNAME = smtpsend-$(VERSION)
+
+dist:
+	rm -rf $(DISTNAME) $(DISTNAME).tar.gz
+	if [ -e .git ]; then \
+		git ls-files | grep -v -e '^\.ci/' -e '^\.git' -e '^MANIFEST$$'; \
+	else cat MANIFEST; fi >MANIFEST.new
+	mkdir $(DISTNAME)
+	tar -cf - `cat MANIFEST.new` | (cd $(DISTNAME) && tar -xf -)
+	mv MANIFEST.new $(DISTNAME)/MANIFEST
+	tar -cf - $(DISTNAME) | gzip -9n > $(DISTNAME).tar.gz
+	rm -rf $(DISTNAME)
 
 .PHONY: all check check-sanitize check-valgrind demo bench fuzz fuzz-smoke install \
 	install-timer install-cron uninstall clean dist

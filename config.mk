@@ -13,6 +13,10 @@ SYSTEMDUNITDIR = /lib/systemd/system
 # The syslog daemon's socket (syslog = on in sendmail.ini(5)).
 SYSLOG_PATH = /dev/log
 
+# Shell completion, where bash-completion and zsh look for it.
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
+
 # Install sendmail, mailq and newaliases links to smtpsend under
 # $(PREFIX)/sbin and $(PREFIX)/bin: make install SENDMAIL_LINKS=yes
 SENDMAIL_LINKS = no
