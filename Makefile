@@ -3,9 +3,9 @@
 
 include config.mk
 
-SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/conf.c src/dsn.c \
+SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/cert.c src/conf.c src/dsn.c \
 	src/lines.c src/msg.c src/net.c src/qenv.c src/qrun.c src/queue.c src/reply.c \
-	src/serve.c src/smtp.c src/strset.c src/submit.c src/tls.c src/util.c \
+	src/serve.c src/smtp.c src/strset.c src/submit.c src/tls.c src/tlscache.c src/util.c \
 	src/wire.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
@@ -22,7 +22,7 @@ src/addr.o: src/addr.h src/util.h config.mk
 src/alias.o: src/addr.h src/alias.h src/strset.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/bounce.o: src/bounce.h src/util.h config.mk
-src/conf.o: src/addr.h src/conf.h src/strset.h src/util.h config.mk
+src/conf.o: src/addr.h src/cert.h src/conf.h src/strset.h src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
 src/lines.o: src/lines.h src/util.h config.mk
 src/main.o: src/conf.h src/dsn.h src/lines.h src/serve.h src/submit.h src/util.h \
@@ -38,10 +38,12 @@ src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
 src/submit.o: src/addr.h src/alias.h src/conf.h src/msg.h src/smtp.h \
 	src/strset.h src/submit.h src/util.h config.mk
-src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h \
+src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h src/tlscache.h \
 	src/tls.h src/util.h src/wire.h config.mk
 src/strset.o: src/strset.h src/util.h config.mk
-src/tls.o: src/tls.h src/util.h config.mk
+src/tls.o: src/cert.h src/tls.h src/util.h config.mk
+src/cert.o: src/cert.h src/util.h config.mk
+src/tlscache.o: src/tls.h src/tlscache.h src/util.h config.mk
 src/util.o: src/util.h config.mk
 src/wire.o: src/wire.h config.mk
 
@@ -138,9 +140,9 @@ tests/fuzz/serve: tests/fuzz/serve.c $(SRC) src/lines.h src/serve.h
 tests/fuzz/lines: tests/fuzz/lines.c src/lines.c src/lines.h src/util.c
 	$(FUZZ_BUILD) -DLINES_BUF=8 tests/fuzz/lines.c src/lines.c src/util.c
 
-tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
+tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/cert.c src/addr.c src/strset.c \
 	src/util.c
-	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
+	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/cert.c src/addr.c src/strset.c \
 		src/util.c $(LDLIBS)
 
 tests/fuzz/aliases: tests/fuzz/aliases.c src/alias.c src/addr.c \
