@@ -158,7 +158,7 @@ install: smtpsend
 		$(DESTDIR)$(MANPREFIX)/man5
 	cp -f smtpsend $(DESTDIR)$(PREFIX)/bin/smtpsend
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/smtpsend
-	for d in "" /tmp /corrupt /failed; do \
+	for d in "" /tmp /corrupt /failed /tls; do \
 		mkdir -p $(DESTDIR)$(SPOOLDIR)$$d; \
 		chmod 700 $(DESTDIR)$(SPOOLDIR)$$d; \
 	done
@@ -169,7 +169,7 @@ install: smtpsend
 			groupadd --system $(SPOOL_GROUP) || exit 1; \
 		chgrp $(SPOOL_GROUP) $(PREFIX)/bin/smtpsend && \
 			chmod 2755 $(PREFIX)/bin/smtpsend || exit 1; \
-		for d in "" /tmp /corrupt /failed; do \
+		for d in "" /tmp /corrupt /failed /tls; do \
 			chgrp $(SPOOL_GROUP) $(SPOOLDIR)$$d && \
 			chmod 2770 $(SPOOLDIR)$$d || exit 1; \
 		done; \
@@ -177,7 +177,7 @@ install: smtpsend
 		echo "not done here (run as root on the target system):"; \
 		echo "  groupadd --system $(SPOOL_GROUP)"; \
 		echo "  chgrp $(SPOOL_GROUP) $(PREFIX)/bin/smtpsend && chmod 2755 $(PREFIX)/bin/smtpsend"; \
-		echo "  for d in '' tmp corrupt failed; do chgrp $(SPOOL_GROUP) $(SPOOLDIR)/\$$d && chmod 2770 $(SPOOLDIR)/\$$d; done"; \
+		echo "  for d in '' tmp corrupt failed tls; do chgrp $(SPOOL_GROUP) $(SPOOLDIR)/\$$d && chmod 2770 $(SPOOLDIR)/\$$d; done"; \
 	fi
 	cp -f man/smtpsend.1 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1
 	cp -f man/sendmail.ini.5 $(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5

@@ -51,6 +51,7 @@ class Script:
         self.connections = 1
         self.trickle = 0
         self.client_cert = False
+        self.forget = False
         self.blocks = {}
         block = None
         for lineno, line in enumerate(text.split("\n"), 1):
@@ -85,6 +86,8 @@ class Script:
             self.cert = words[1]
         elif words == ["client-cert", "required"]:
             self.client_cert = True
+        elif words == ["tls", "forget"]:
+            self.forget = True
         elif len(words) == 2 and words[0] == "trickle" and \
                 words[1].isdigit() and int(words[1]) > 0:
             self.trickle = int(words[1])
@@ -301,7 +304,8 @@ class Session:
                 ctx.verify_mode = ssl.CERT_REQUIRED
                 ctx.load_verify_locations(
                     os.path.join(self.args.certs, "ca.pem"))
-            CONTEXTS[name] = ctx
+            if not self.script.forget:
+                CONTEXTS[name] = ctx
         try:
             self.sock.settimeout(self.timeout())
             self.sock = ctx.wrap_socket(self.sock, server_side=True)
