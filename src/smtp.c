@@ -271,7 +271,8 @@ info_reply(struct smtp *s, struct buf *b)
 	do {
 		size_t n = strcspn(p, "\n");
 
-		buf_printf(b, "%d %.*s\n", s->reply.code, (int)n, p);
+		buf_printf(b, "%d%c%.*s\n", s->reply.code, p[n] ? '-' : ' ',
+		    (int)n, p);
 		p += n;
 	} while (*p++ == '\n');
 }
