@@ -3,9 +3,10 @@
 
 include config.mk
 
-SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/conf.c src/dsn.c \
-	src/lines.c src/log.c src/msg.c src/net.c src/qenv.c src/qrun.c src/queue.c src/reply.c \
-	src/serve.c src/smtp.c src/strset.c src/submit.c src/tls.c src/util.c \
+SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/cert.c src/conf.c \
+	src/dsn.c src/lines.c src/log.c src/msg.c src/net.c src/qenv.c src/qrun.c \
+	src/queue.c src/reply.c src/serve.c src/serverinfo.c src/smtp.c \
+	src/strset.c src/submit.c src/tls.c src/tlscache.c src/util.c \
 	src/wire.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
@@ -22,11 +23,13 @@ src/addr.o: src/addr.h src/util.h config.mk
 src/alias.o: src/addr.h src/alias.h src/strset.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/bounce.o: src/bounce.h src/util.h config.mk
-src/conf.o: src/addr.h src/auth.h src/conf.h src/strset.h src/util.h config.mk
+src/conf.o: src/addr.h src/auth.h src/cert.h src/conf.h src/strset.h \
+	src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
 src/lines.o: src/lines.h src/util.h config.mk
 src/log.o: src/log.h src/util.h config.mk
-src/main.o: src/conf.h src/dsn.h src/lines.h src/log.h src/serve.h src/submit.h src/util.h \
+src/main.o: src/conf.h src/dsn.h src/lines.h src/log.h src/serve.h \
+	src/serverinfo.h src/submit.h src/util.h \
 	config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
@@ -39,10 +42,14 @@ src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
 src/submit.o: src/addr.h src/alias.h src/conf.h src/log.h src/msg.h src/smtp.h \
 	src/strset.h src/submit.h src/util.h config.mk
-src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h \
+src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h src/tlscache.h \
 	src/tls.h src/util.h src/wire.h config.mk
+src/serverinfo.o: src/auth.h src/conf.h src/serverinfo.h src/smtp.h src/submit.h \
+	src/util.h config.mk
 src/strset.o: src/strset.h src/util.h config.mk
-src/tls.o: src/tls.h src/util.h config.mk
+src/tls.o: src/cert.h src/tls.h src/util.h config.mk
+src/cert.o: src/cert.h src/util.h config.mk
+src/tlscache.o: src/tls.h src/tlscache.h src/util.h config.mk
 src/util.o: src/util.h config.mk
 src/wire.o: src/wire.h config.mk
 
@@ -142,10 +149,10 @@ tests/fuzz/serve: tests/fuzz/serve.c $(SRC) src/lines.h src/serve.h
 tests/fuzz/lines: tests/fuzz/lines.c src/lines.c src/lines.h src/util.c
 	$(FUZZ_BUILD) -DLINES_BUF=8 tests/fuzz/lines.c src/lines.c src/util.c
 
-tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
-	src/auth.c src/util.c
-	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/addr.c src/strset.c \
-		src/auth.c src/util.c $(LDLIBS)
+tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/cert.c src/addr.c \
+	src/strset.c src/auth.c src/util.c
+	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/cert.c src/addr.c \
+		src/strset.c src/auth.c src/util.c $(LDLIBS)
 
 tests/fuzz/aliases: tests/fuzz/aliases.c src/alias.c src/addr.c \
 	src/strset.c src/util.c
@@ -164,7 +171,7 @@ install: smtpsend
 		$(DESTDIR)$(ZSHCOMPDIR)
 	cp -f smtpsend $(DESTDIR)$(PREFIX)/bin/smtpsend
 	chmod 755 $(DESTDIR)$(PREFIX)/bin/smtpsend
-	for d in "" /tmp /corrupt /failed; do \
+	for d in "" /tmp /corrupt /failed /tls; do \
 		mkdir -p $(DESTDIR)$(SPOOLDIR)$$d; \
 		chmod 700 $(DESTDIR)$(SPOOLDIR)$$d; \
 	done
@@ -175,7 +182,7 @@ install: smtpsend
 			groupadd --system $(SPOOL_GROUP) || exit 1; \
 		chgrp $(SPOOL_GROUP) $(PREFIX)/bin/smtpsend && \
 			chmod 2755 $(PREFIX)/bin/smtpsend || exit 1; \
-		for d in "" /tmp /corrupt /failed; do \
+		for d in "" /tmp /corrupt /failed /tls; do \
 			chgrp $(SPOOL_GROUP) $(SPOOLDIR)$$d && \
 			chmod 2770 $(SPOOLDIR)$$d || exit 1; \
 		done; \
@@ -183,7 +190,7 @@ install: smtpsend
 		echo "not done here (run as root on the target system):"; \
 		echo "  groupadd --system $(SPOOL_GROUP)"; \
 		echo "  chgrp $(SPOOL_GROUP) $(PREFIX)/bin/smtpsend && chmod 2755 $(PREFIX)/bin/smtpsend"; \
-		echo "  for d in '' tmp corrupt failed; do chgrp $(SPOOL_GROUP) $(SPOOLDIR)/\$$d && chmod 2770 $(SPOOLDIR)/\$$d; done"; \
+		echo "  for d in '' tmp corrupt failed tls; do chgrp $(SPOOL_GROUP) $(SPOOLDIR)/\$$d && chmod 2770 $(SPOOLDIR)/\$$d; done"; \
 	fi
 	cp -f man/smtpsend.1 $(DESTDIR)$(MANPREFIX)/man1/smtpsend.1
 	cp -f man/sendmail.ini.5 $(DESTDIR)$(MANPREFIX)/man5/sendmail.ini.5

@@ -25,10 +25,11 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "util.h"
+#include "cert.h"
 #include "conf.h"
 #include "auth.h"
 #include "strset.h"
-#include "util.h"
 
 #define DEFAULTS "defaults"
 #define MAX_SECRET 65536	/* an OAuth token can be long */
@@ -63,7 +64,7 @@ struct config {
 
 enum type { T_STR, T_HOST, T_PORT, T_TLS, T_AUTH, T_BOOL, T_SECS, T_SPAN, T_ADDR,
     T_DOMAIN, T_PLAINAUTH, T_ACCOUNT, T_LONGLINES, T_DSN, T_SYSLOG, T_FACILITY,
-    T_LOGFORMAT };
+    T_LOGFORMAT, T_PINS };
 
 #define OFF(field) offsetof(struct account, field)
 #define NONE ((size_t)-1)
@@ -79,6 +80,10 @@ static const struct key {
 	{ "tls_trust_file",	T_STR,		OFF(tls_trust_file) },
 	{ "tls_server_name",	T_HOST,		OFF(tls_server_name) },
 	{ "tls_priorities",	T_STR,		OFF(tls_priorities) },
+	{ "tls_fingerprint",	T_PINS,		OFF(tls_fingerprint) },
+	{ "tls_cert_file",	T_STR,		OFF(tls_cert_file) },
+	{ "tls_key_file",	T_STR,		OFF(tls_key_file) },
+	{ "tls_resume",		T_BOOL,		OFF(tls_resume) },
 	{ "auth",		T_AUTH,		OFF(auth) },
 	{ "user",		T_STR,		OFF(user) },
 	{ "password",		T_STR,		OFF(password) },
@@ -356,6 +361,13 @@ apply(const struct key *k, const char *v, struct account *acct, int *all)
 		if (!valid_domain(v))
 			return "not a domain name or address literal";
 		break;
+	case T_PINS: {
+		const char *why = cert_pins_check(v);
+
+		if (why)
+			return why;
+		break;
+	}
 	case T_ACCOUNT:
 		return NULL;
 	}
@@ -519,18 +531,28 @@ check_trusted(const struct stat *st, const char *path, const char *subject)
 		    "go-w it", path, subject, (unsigned)st->st_mode & 0777);
 }
 
-/* A file holding a secret must also be private. */
-static void
-check_private(const struct stat *st, const char *path, const char *what)
+/* A file holding a secret must also be private: NULL, or why not. */
+static char *
+private_problem(const struct stat *st, const char *path, const char *what)
 {
 	/* readable by SPOOL_GROUP, for the setgid smtpsend every user runs */
 	int group_ok = spool_group() >= 0 && st->st_gid == (gid_t)spool_group() &&
 	    !(st->st_mode & (S_IWGRP | S_IXGRP));
 
 	if ((st->st_mode & S_IRWXO) || ((st->st_mode & S_IRWXG) && !group_ok))
-		die(FAIL_CONFIG, "%s: %s is accessible by others (mode %03o); "
+		return xasprintf("%s: %s is accessible by others (mode %03o); "
 		    "chmod 600 it (or 640, group " SPOOL_GROUP ")", path, what,
 		    (unsigned)st->st_mode & 0777);
+	return NULL;
+}
+
+static void
+check_private(const struct stat *st, const char *path, const char *what)
+{
+	char *why = private_problem(st, path, what);
+
+	if (why)
+		die(FAIL_CONFIG, "%s", why);
 }
 
 struct config *
@@ -688,6 +710,25 @@ default_queue_dir(const char *conf_path, char *buf, size_t len)
 	return n > 0 && (size_t)n < len ? buf : NULL;
 }
 
+/* TLS sessions to resume are kept beside the queue: in the spool for
+ * the system's config (each user's apart), else in the user's state. */
+static char *
+default_tls_cache_dir(const char *conf_path, char *buf, size_t len)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (!strcmp(conf_path, SYSCONFDIR "/sendmail.ini"))
+		n = snprintf(buf, len, "%s/tls", SPOOLDIR);
+	else if (xdg && *xdg == '/')
+		n = snprintf(buf, len, "%s/smtpsend/tls", xdg);
+	else if (home && *home == '/')
+		n = snprintf(buf, len, "%s/.local/state/smtpsend/tls", home);
+	else
+		return NULL;
+	return n > 0 && (size_t)n < len ? buf : NULL;
+}
+
 static struct account *
 build(struct config *c, const char *name)
 {
@@ -710,6 +751,7 @@ build(struct config *c, const char *name)
 	a->queue_lifetime = QUEUE_LIFETIME;
 	a->syslog = -1;
 	a->log_facility = LOG_MAIL;
+	a->tls_resume = 1;
 	set_section(c, DEFAULTS, a, &all);
 	set_section(c, name, a, &all);
 	a->name = (char *)name;
@@ -717,6 +759,9 @@ build(struct config *c, const char *name)
 	if (!a->queue_dir)
 		a->queue_dir = default_queue_dir(c->path, a->queue_dir_default,
 		    sizeof(a->queue_dir_default));
+	if (a->tls_resume)
+		a->tls_cache_dir = default_tls_cache_dir(c->path,
+		    a->tls_cache_dir_default, sizeof(a->tls_cache_dir_default));
 
 	/* a phase's own timeout, else "timeout", else RFC 5321's */
 	t = (int *)&a->timeout;
@@ -768,7 +813,35 @@ check_account(const struct account *a)
 	if (secrets > 1)
 		return xasprintf("%s: [%s]: set only one of password, "
 		    "password_file and password_command", a->file, a->name);
+	if (a->tls_key_file && !a->tls_cert_file)
+		return xasprintf("%s: [%s]: tls_key_file needs tls_cert_file",
+		    a->file, a->name);
 	return NULL;
+}
+
+/*
+ * The client certificate's key is a secret like a password file: the
+ * user's or root's, and private. A PKCS#11 URI is the token's business.
+ */
+static char *
+check_key_file(const struct account *a)
+{
+	const char *key = a->tls_key_file ? a->tls_key_file : a->tls_cert_file;
+	struct stat st;
+
+	if (!key || !strncmp(key, "pkcs11:", 7))
+		return NULL;
+	if (stat(key, &st) == -1)
+		return xasprintf("%s: [%s]: %s %s: %s", a->file, a->name,
+		    a->tls_key_file ? "tls_key_file" : "tls_cert_file", key,
+		    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return xasprintf("%s: the key file is not a regular file", key);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return xasprintf("%s: the key file is owned by uid %lu, not by "
+		    "uid %lu or root; chown it", key, (unsigned long)st.st_uid,
+		    (unsigned long)geteuid());
+	return private_problem(&st, key, "the key file");
 }
 
 struct account *
@@ -811,7 +884,8 @@ conf_pick(struct config *c, const char *name, const char *sender,
 	}
 	free(c->chosen);
 	c->chosen = build(c, name);
-	if ((*error = check_account(c->chosen)))
+	if ((*error = check_account(c->chosen)) ||
+	    (*error = check_key_file(c->chosen)))
 		return NULL;
 	return c->chosen;
 }

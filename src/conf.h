@@ -22,6 +22,11 @@ struct account {
 	char *tls_trust_file;	/* NULL: the system trust store */
 	char *tls_server_name;	/* NULL: host */
 	char *tls_priorities;	/* NULL: GnuTLS defaults */
+	char *tls_fingerprint;	/* pins that replace CA trust, or NULL */
+	char *tls_cert_file;	/* client certificate, or NULL */
+	char *tls_key_file;	/* its key; NULL: in tls_cert_file */
+	int tls_resume;		/* keep sessions to resume next time */
+	char *tls_cache_dir;	/* where, NULL: nowhere (no HOME) */
 	enum auth_mode auth;
 	char *user;
 	char *password;
@@ -50,6 +55,7 @@ struct account {
 	char *logfile;		/* a line per outcome appended here, or NULL */
 	int log_json;		/* log_format = json */
 	char queue_dir_default[PATH_MAX];
+	char tls_cache_dir_default[PATH_MAX];
 	const char *file;	/* where the account was read from */
 };
 

@@ -28,10 +28,11 @@
 #include "queue.h"
 #include "qrun.h"
 #include "serve.h"
+#include "serverinfo.h"
 #include "submit.h"
 
 enum mode { MODE_SEND, MODE_QUEUE_LIST, MODE_QUEUE_RUN, MODE_QUEUE_DELETE,
-    MODE_SERVE, MODE_ALIASES };
+    MODE_SERVE, MODE_ALIASES, MODE_SERVERINFO };
 
 /* -q's: which entries, and the one -qI or --delete names */
 static enum qrun_mode run_mode = QRUN_ALL;
@@ -52,6 +53,7 @@ usage(int status)
 	    "       smtpsend -q [time] | -qI id | --delete id\n"
 	    "       newaliases | smtpsend -bi\n"
 	    "       smtpsend -bs\n"
+	    "       smtpsend [-v] [-C file] --serverinfo [account]\n"
 	    "       smtpsend -V | --version\n"
 	    "       smtpsend -h | --help\n");
 	exit(status ? exit_status(FAIL_USAGE) : 0);
@@ -188,6 +190,7 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 		{ "help", no_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'W' },
 		{ "delete", required_argument, NULL, 'D' },
+		{ "serverinfo", optional_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -258,6 +261,11 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 			} else if (optarg) {
 				run_mode = QRUN_DUE;
 			}
+			break;
+		case 'S':
+			*mode = MODE_SERVERINFO;
+			if (optarg)
+				o->account = optarg;
 			break;
 		case 'D':
 			*mode = MODE_QUEUE_DELETE;
@@ -350,6 +358,13 @@ main(int argc, char **argv)
 		return exit_status(qrun_delete(&o, queue_id));
 	case MODE_ALIASES:
 		return exit_status(check_aliases(&o));
+	case MODE_SERVERINFO:
+		/* --serverinfo NAME: the account, as -a NAME */
+		if (o.nrcpts > 1 || (o.nrcpts == 1 && o.account))
+			usage(1);
+		if (o.nrcpts == 1)
+			o.account = o.rcpts[0];
+		return exit_status(serverinfo(&o));
 	case MODE_SERVE: {
 		int in = 0;
 		struct serve_io io = { lines_read_fd, &in, 1, serve_relay, &o };

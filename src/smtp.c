@@ -29,6 +29,7 @@
 #include "reply.h"
 #include "smtp.h"
 #include "tls.h"
+#include "tlscache.h"
 #include "wire.h"
 
 #define QUIT_TIMEOUT	2	/* never wait long for the 221 */
@@ -104,6 +105,7 @@ struct smtp {
 	long long size_limit;
 	char *mechs;		/* offered SASL mechanisms, space separated */
 	struct tls_trust *trust;	/* loading while we connect */
+	struct buf tls_key;	/* the TLS session cache's key */
 	int auth_deferred;	/* AUTH goes with the first MAIL */
 	struct auth auth;
 	struct reply reply;
@@ -264,6 +266,53 @@ class_of(int code)
 	return code >= 400 && code < 500 ? FAIL_TEMP : FAIL_PERM;
 }
 
+/* --serverinfo: a reply as the server sent it, code by code. */
+static void
+info_reply(struct smtp *s, struct buf *b)
+{
+	const char *p = s->reply.text.data ? s->reply.text.data : "";
+
+	if (!s->relay->info)
+		return;
+	b->len = 0;
+	do {
+		size_t n = strcspn(p, "\n");
+
+		buf_printf(b, "%d%c%.*s\n", s->reply.code, p[n] ? '-' : ' ',
+		    (int)n, p);
+		p += n;
+	} while (*p++ == '\n');
+}
+
+static void
+info_tls(struct smtp *s)
+{
+	struct smtp_info *i = s->relay->info;
+
+	if (!i)
+		return;
+	tls_describe(s->conn.tls, i->tls, sizeof(i->tls));
+	i->resumed = tls_resumed(s->conn.tls);
+	tls_chain(s->conn.tls, &i->chain);
+	{
+		unsigned char cb[64];
+		size_t len = sizeof(cb);
+		const char *type;
+
+		i->binding = tls_channel_binding(s->conn.tls, &type, cb,
+		    &len) == 0;
+	}
+}
+
+void
+smtp_info_free(struct smtp_info *i)
+{
+	buf_free(&i->greeting);
+	buf_free(&i->ehlo[0]);
+	buf_free(&i->ehlo[1]);
+	buf_free(&i->chain);
+}
+
 static void
 greeting(struct smtp *s)
 {
@@ -271,6 +320,8 @@ greeting(struct smtp *s)
 
 	if (wait_reply(s, s->relay->timeout.greeting) == -1)
 		return;
+	if (s->relay->info)
+		info_reply(s, &s->relay->info->greeting);
 	if (s->reply.code == 220) {
 		set_state(s, S_EHLO);
 		return;
@@ -355,6 +406,8 @@ ehlo(struct smtp *s)
 	cmd(s, "EHLO %s", s->relay->ehlo_name);
 	if (wait_reply(s, s->relay->timeout.command) == -1)
 		return;
+	if (s->relay->info)
+		info_reply(s, &s->relay->info->ehlo[!!s->conn.tls]);
 	if (s->reply.code == 250) {
 		parse_caps(s);
 		after_hello(s);
@@ -438,28 +491,69 @@ tls_summary(const char *desc, char *out, size_t len)
 }
 
 static void
+tls_params_of(const struct relay *a, struct tls_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->server_name = a->tls_server_name ? a->tls_server_name : a->host;
+	p->trust_file = a->tls_trust_file;
+	p->priorities = a->tls_priorities;
+	p->pins = a->tls_fingerprint;
+	p->cert_file = a->tls_cert_file;
+	p->key_file = a->tls_key_file;
+}
+
+static void
 handshake(struct smtp *s)
 {
 	const struct relay *a = s->relay;
-	struct tls_params p = {
-		.server_name = a->tls_server_name ? a->tls_server_name : a->host,
-		.trust_file = a->tls_trust_file,
-		.priorities = a->tls_priorities,
-		.trust = s->trust,
-	};
+	struct tls_params p;
+	struct buf session = { 0 };
 	char desc[256];
 
+	tls_params_of(a, &p);
+	p.trust = s->trust;
 	s->trust = NULL;	/* the session takes it */
+	if (a->tls_cache_dir) {
+		tlscache_key(&s->tls_key, a->host, a->port,
+		    a->tls == TLS_IMPLICIT, &p);
+		if (tlscache_take(a->tls_cache_dir, &s->tls_key, &session) == 0) {
+			p.resume = session.data;
+			p.resume_len = session.len;
+		}
+	}
 	s->conn.timeout = a->timeout.command;
 	if (conn_starttls(&s->conn, &p) == -1) {
+		if (s->res->fail == FAIL_NONE && s->conn.tls)
+			snprintf(s->res->detail, sizeof(s->res->detail), "%s",
+			    tls_refusal(s->conn.tls));
 		fail(s, FAIL_TEMP, 1, "%s", s->conn.err);
-		return;
+	} else {
+		trace("-- TLS: %s%s", tls_describe(s->conn.tls, desc,
+		    sizeof(desc)), tls_resumed(s->conn.tls) ? ", resumed" :
+		    p.resume ? ", not resumed (full handshake)" : "");
+		info_tls(s);
+		tls_summary(desc, s->res->tls, sizeof(s->res->tls));
+		/* what the server said before TLS may have been forged */
+		s->caps = 0;
+		set_state(s, a->tls == TLS_IMPLICIT ? S_GREETING : S_EHLO);
 	}
-	trace("-- TLS: %s", tls_describe(s->conn.tls, desc, sizeof(desc)));
-	tls_summary(desc, s->res->tls, sizeof(s->res->tls));
-	/* what the server said before TLS may have been forged: forget it */
-	s->caps = 0;
-	set_state(s, a->tls == TLS_IMPLICIT ? S_GREETING : S_EHLO);
+	wipe(session.data, session.cap);
+	buf_free(&session);
+}
+
+/* A session that ends well is kept, to be resumed next time. */
+static void
+keep_tls_session(struct smtp *s)
+{
+	struct buf session = { 0 };
+
+	if (!s->conn.tls || !s->relay->tls_cache_dir || s->conn.failed ||
+	    tls_session_data(s->conn.tls, &session) == -1)
+		return;
+	tlscache_put(s->relay->tls_cache_dir, &s->tls_key, session.data,
+	    session.len);
+	wipe(session.data, session.cap);
+	buf_free(&session);
 }
 
 static void
@@ -1345,6 +1439,8 @@ smtp_close(struct smtp *s)
 		return;
 	if (s->state != S_CLOSED)
 		quit(s);
+	keep_tls_session(s);
+	buf_free(&s->tls_key);
 	conn_close(&s->conn);
 	auth_clear(&s->auth);
 	tls_trust_free(s->trust);

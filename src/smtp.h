@@ -15,6 +15,11 @@ struct relay {
 	const char *tls_trust_file;	/* NULL: the system trust store */
 	const char *tls_server_name;	/* NULL: host */
 	const char *tls_priorities;	/* NULL: GnuTLS defaults */
+	const char *tls_fingerprint;	/* pins instead of CA trust, or NULL */
+	const char *tls_cert_file;	/* client certificate, or NULL */
+	const char *tls_key_file;
+	const char *tls_cache_dir;	/* sessions to resume; NULL: none */
+	struct smtp_info *info;		/* --serverinfo: filled in, or NULL */
 	enum auth_mode auth;
 	const char *user;
 	int plaintext_auth_loopback;
@@ -86,6 +91,7 @@ struct smtp_result {
 	int code;		/* the reply that decided, 0 if none */
 	char msg[1024];		/* what went wrong, one line; "" when the
 				 * recipients' replies say it all */
+	char detail[2048];	/* lines to show before msg, or "" */
 	struct smtp_reply final;	/* the reply to the end of the message */
 	struct smtp_rcpt *rcpt;	/* one per envelope recipient, in order */
 	size_t nrcpt, accepted, deferred, rejected;
@@ -103,6 +109,18 @@ struct smtp_result {
 };
 
 struct smtp;
+
+/* What --serverinfo shows: the session's setup, as the server said it. */
+struct smtp_info {
+	struct buf greeting;	/* the greeting's lines */
+	struct buf ehlo[2];	/* EHLO's reply before and after TLS */
+	char tls[256];		/* the TLS session, "" without */
+	struct buf chain;	/* the certificates the server sent */
+	int resumed;		/* the TLS session was resumed */
+	int binding;		/* TLS gives a channel binding (for -PLUS) */
+};
+
+void smtp_info_free(struct smtp_info *);
 
 /* Connects and gets ready to send: greeting, EHLO, STARTTLS, AUTH. */
 struct smtp *smtp_open(const struct relay *, const char *password,

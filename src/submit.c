@@ -178,6 +178,10 @@ account_relay(const struct account *a, struct relay *r)
 	r->tls_trust_file = a->tls_trust_file;
 	r->tls_server_name = a->tls_server_name;
 	r->tls_priorities = a->tls_priorities;
+	r->tls_fingerprint = a->tls_fingerprint;
+	r->tls_cert_file = a->tls_cert_file;
+	r->tls_key_file = a->tls_key_file;
+	r->tls_cache_dir = a->tls_cache_dir;
 	r->auth = a->auth;
 	r->user = a->user;
 	r->plaintext_auth_loopback = a->plaintext_auth_loopback;
@@ -317,6 +321,13 @@ report(const struct envelope *e, const struct smtp_result *r,
 			    rc->reply.text, !delivered && r->accepted &&
 			    r->fail == FAIL_RCPT ? " (message not sent to anyone)" :
 			    "");
+	}
+	/* details first: the last line is the one that says what failed */
+	for (const char *p = r->detail; *p; ) {
+		size_t n = strcspn(p, "\n");
+
+		warn("%.*s", (int)n, p);
+		p += n + (p[n] == '\n');
 	}
 	/* a relay that can't be reached: where, and what to try next */
 	if (r->msg[0] && r->unreachable)

@@ -5,6 +5,12 @@
  * store is loaded only when TLS is used, never on plaintext runs, and on
  * a thread while the first round trips are on the wire: parsing the
  * system's 150 certificates takes some 18 ms.
+ *
+ * With tls_fingerprint the server's certificate must match one of the
+ * pins instead, and nothing else of it is checked. A refused certificate
+ * is described (cert.c) for the error message. A session may be resumed
+ * from the data of an earlier one (tlscache.c keeps it); GnuTLS resumes
+ * only what a verified full handshake set up.
  */
 
 #include <sys/socket.h>
@@ -18,8 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tls.h"
 #include "util.h"
+#include "cert.h"
+#include "tls.h"
 
 struct tls {
 	gnutls_session_t session;
@@ -30,6 +37,9 @@ struct tls {
 	int sealing;	/* collect records in sealed, don't write them */
 	struct buf sealed;
 	char name[256];	/* the name the certificate must match */
+	char *pins;	/* tls_fingerprint, or NULL */
+	char why[256];	/* why the certificate was refused, or "" */
+	struct buf refusal;	/* the lines for tls_refusal() */
 };
 
 /*
@@ -133,6 +143,83 @@ is_address(const char *name)
 	    inet_pton(AF_INET6, name, a) == 1;
 }
 
+/* Why the certificate is refused, and what it is, for the message. */
+static void
+refuse(struct tls *t, const gnutls_datum_t *chain, unsigned n,
+    const char *why)
+{
+	struct cert_digests d;
+	char pin[64];
+
+	snprintf(t->why, sizeof(t->why), "%s", why);
+	buf_printf(&t->refusal, "  why: %s\n", why);
+	if (n == 0)
+		return;
+	buf_printf(&t->refusal, "  the server's certificate (1 of %u sent):\n",
+	    n);
+	if (cert_describe(chain[0].data, chain[0].size, "    ",
+	    &t->refusal) == -1 || cert_digests(chain[0].data, chain[0].size,
+	    &d) == -1) {
+		buf_addstr(&t->refusal, "    (does not parse)\n");
+		return;
+	}
+	cert_spki_pin(&d, pin, sizeof(pin));
+	buf_printf(&t->refusal, "  to trust this key alone, once you have "
+	    "checked it is the relay's: tls_fingerprint = %s\n", pin);
+}
+
+/*
+ * Called by GnuTLS with the server's chain, before the handshake goes
+ * on: 0 accepts it. Pins replace the CA and host name checks.
+ */
+static int
+verify_peer(gnutls_session_t session)
+{
+	struct tls *t = gnutls_session_get_ptr(session);
+	const gnutls_datum_t *chain;
+	struct cert_digests d;
+	unsigned n = 0, status = 0;
+	const char *why;
+	int top_self_signed = 0;
+
+	if (!(chain = gnutls_certificate_get_peers(session, &n)) || n == 0) {
+		refuse(t, NULL, 0, "the server sent no certificate");
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	}
+	if (t->pins) {
+		if (cert_digests(chain[0].data, chain[0].size, &d) == 0 &&
+		    cert_pins_match(t->pins, &d, &why) == 1)
+			return 0;
+		refuse(t, chain, n, "the certificate matches no "
+		    "tls_fingerprint");
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	}
+	if (gnutls_certificate_verify_peers3(session, t->name, &status) < 0)
+		status = GNUTLS_CERT_INVALID;
+	if (status == 0)
+		return 0;
+	top_self_signed = cert_self_signed(chain[n - 1].data,
+	    chain[n - 1].size);
+	refuse(t, chain, n, cert_reason(status, (int)n, top_self_signed));
+	return GNUTLS_E_CERTIFICATE_ERROR;
+}
+
+/* The client certificate, a file or a PKCS#11 URI GnuTLS can open. */
+static int
+client_cert(struct tls *t, const struct tls_params *p, char *err,
+    size_t errlen)
+{
+	const char *key = p->key_file ? p->key_file : p->cert_file;
+	int r = gnutls_certificate_set_x509_key_file2(t->cred, p->cert_file,
+	    key, GNUTLS_X509_FMT_PEM, NULL, 0);
+
+	if (r >= 0)
+		return 0;
+	snprintf(err, errlen, "tls_cert_file %s, tls_key_file %s: %s",
+	    p->cert_file, key, gnutls_strerror(r));
+	return -1;
+}
+
 struct tls *
 tls_new(int fd, const struct tls_params *p, char *err, size_t errlen)
 {
@@ -162,8 +249,15 @@ tls_new(int fd, const struct tls_params *p, char *err, size_t errlen)
 		tls_free(t);
 		return NULL;
 	}
+	if (p->cert_file && client_cert(t, p, err, errlen) == -1) {
+		tls_free(t);
+		return NULL;
+	}
+	t->pins = p->pins ? xstrdup(p->pins) : NULL;
+	gnutls_certificate_set_verify_function(t->cred, verify_peer);
 	if ((r = gnutls_init(&t->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
 		goto fail;
+	gnutls_session_set_ptr(t->session, t);
 	if (p->priorities)
 		r = gnutls_priority_set_direct(t->session, p->priorities,
 		    &errpos);
@@ -184,7 +278,9 @@ tls_new(int fd, const struct tls_params *p, char *err, size_t errlen)
 	    t->session, GNUTLS_NAME_DNS, p->server_name,
 	    strlen(p->server_name))) < 0)
 		goto fail;
-	gnutls_session_set_verify_cert(t->session, p->server_name, 0);
+	/* refused data (a server's other key, say) means a full handshake */
+	if (p->resume)
+		gnutls_session_set_data(t->session, p->resume, p->resume_len);
 	t->fd = fd;
 	gnutls_transport_set_ptr2(t->session,
 	    (gnutls_transport_ptr_t)(long)fd, t);
@@ -199,8 +295,6 @@ fail:
 int
 tls_handshake(struct tls *t, char *err, size_t errlen)
 {
-	gnutls_datum_t why;
-	unsigned status;
 	int r = gnutls_handshake(t->session);
 
 	if (r == GNUTLS_E_SUCCESS) {
@@ -211,19 +305,10 @@ tls_handshake(struct tls *t, char *err, size_t errlen)
 	    !gnutls_error_is_fatal(r))
 		return gnutls_record_get_direction(t->session) ?
 		    TLS_WANT_WRITE : TLS_WANT_READ;
-	if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
-		status = gnutls_session_get_verify_cert_status(t->session);
-		if (gnutls_certificate_verification_status_print(status,
-		    GNUTLS_CRT_X509, &why, 0) == 0) {
-			size_t n = strlen((char *)why.data);
-
-			while (n > 0 && why.data[n - 1] == ' ')
-				why.data[--n] = '\0';
-			snprintf(err, errlen, "TLS certificate check failed for "
-			    "%s: %s", t->name, why.data);
-			gnutls_free(why.data);
-			return TLS_ERROR;
-		}
+	if (t->why[0]) {
+		snprintf(err, errlen, "TLS certificate check failed for %s: "
+		    "%s; nothing sent", t->name, t->why);
+		return TLS_ERROR;
 	}
 	snprintf(err, errlen, "TLS handshake failed: %s", gnutls_strerror(r));
 	return TLS_ERROR;
@@ -237,6 +322,54 @@ tls_describe(struct tls *t, char *buf, size_t len)
 	snprintf(buf, len, "%s", desc ? desc : "?");
 	gnutls_free(desc);
 	return buf;
+}
+
+const char *
+tls_refusal(struct tls *t)
+{
+	return t->refusal.len ? t->refusal.data : "";
+}
+
+int
+tls_resumed(struct tls *t)
+{
+	return t->up && gnutls_session_is_resumed(t->session);
+}
+
+int
+tls_session_data(struct tls *t, struct buf *b)
+{
+	gnutls_datum_t d;
+
+	if (!t->up)
+		return -1;
+	/* TLS 1.3: resumable only once a ticket came after the handshake */
+	if (gnutls_protocol_get_version(t->session) == GNUTLS_TLS1_3 &&
+	    !(gnutls_session_get_flags(t->session) &
+	    GNUTLS_SFLAGS_SESSION_TICKET))
+		return -1;
+	if (gnutls_session_get_data2(t->session, &d) < 0)
+		return -1;
+	buf_add(b, d.data, d.size);
+	gnutls_free(d.data);
+	return 0;
+}
+
+void
+tls_chain(struct tls *t, struct buf *b)
+{
+	unsigned n = 0;
+	const gnutls_datum_t *chain = gnutls_certificate_get_peers(t->session,
+	    &n);
+
+	for (unsigned i = 0; chain && i < n; i++) {
+		buf_printf(b, "certificate %u of %u%s:\n", i + 1, n,
+		    i == 0 ? " (the server's)" : "");
+		if (cert_describe(chain[i].data, chain[i].size, "  ", b) == -1)
+			buf_addstr(b, "  (does not parse)\n");
+	}
+	if (n == 0)
+		buf_addstr(b, "no certificates (a resumed session keeps none)\n");
 }
 
 static ssize_t
@@ -312,6 +445,8 @@ tls_free(struct tls *t)
 	if (t->cred)
 		gnutls_certificate_free_credentials(t->cred);
 	buf_free(&t->sealed);
+	buf_free(&t->refusal);
+	free(t->pins);
 	free(t);
 }
 

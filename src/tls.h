@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct buf;
+
 struct tls;
 struct tls_trust;
 
@@ -11,6 +13,11 @@ struct tls_params {
 	const char *trust_file;		/* NULL: the system trust store */
 	const char *priorities;		/* NULL: GnuTLS defaults */
 	struct tls_trust *trust;	/* loading already, or NULL */
+	const char *pins;		/* tls_fingerprint: replaces CA trust */
+	const char *cert_file;		/* client certificate, or NULL */
+	const char *key_file;		/* its key; NULL: in cert_file */
+	const void *resume;		/* a session of before, or NULL */
+	size_t resume_len;
 };
 
 /*
@@ -33,6 +40,21 @@ int tls_handshake(struct tls *, char *err, size_t);
 
 /* A description of the session for -v. */
 const char *tls_describe(struct tls *, char *buf, size_t);
+
+/*
+ * When the certificate was refused: lines saying why and what it is, and
+ * the tls_fingerprint line that would pin it; "" otherwise.
+ */
+const char *tls_refusal(struct tls *);
+
+/* 1 if the handshake resumed the session given in resume. */
+int tls_resumed(struct tls *);
+
+/* The session, to resume it next time: 0 and its data appended, or -1. */
+int tls_session_data(struct tls *, struct buf *);
+
+/* Appends a description of each certificate the server sent. */
+void tls_chain(struct tls *, struct buf *);
 
 ssize_t tls_read(struct tls *, void *, size_t);
 /*

@@ -6,7 +6,7 @@
  * measures. One connection at a time; no timeouts beyond an idle minute.
  *
  * usage: sink [-pv] [--starttls cert key | --tls cert key] [--auth]
- *             [--chunking] [--no-pipelining]
+ *             [--tickets] [--chunking] [--no-pipelining]
  *
  * It listens on 127.0.0.1 on a port the system picks; -p prints the port
  * as one line on stdout. -v prints one line per message on stderr, before
@@ -52,6 +52,8 @@ enum mode {
 
 static struct {
 	int print_port, verbose, starttls, tls, auth, chunking, pipelining;
+	int tickets;		/* --tickets: TLS sessions may be resumed */
+	gnutls_datum_t ticket_key;
 	gnutls_certificate_credentials_t cred;
 	unsigned long messages;
 } opt = { .pipelining = 1 };
@@ -77,7 +79,7 @@ static void
 usage(void)
 {
 	die(FAIL_OS, "usage: sink [-pv] [--starttls cert key | --tls cert key] "
-	    "[--auth] [--chunking] [--no-pipelining]");
+	    "[--auth] [--tickets] [--chunking] [--no-pipelining]");
 }
 
 /* A read or write to try again: EINTR, for GnuTLS or the socket. */
@@ -192,9 +194,10 @@ done_message(struct conn *c)
 		proto = gnutls_protocol_get_name(
 		    gnutls_protocol_get_version(c->tls));
 	if (opt.verbose)
-		fprintf(stderr, "sink: message %lu: %llu octets by %s, %s, "
+		fprintf(stderr, "sink: message %lu: %llu octets by %s, %s%s, "
 		    "%s%s\n", opt.messages, c->octets, via, proto,
-		    c->mech ? "AUTH " : "no AUTH", c->mech ? c->mech : "");
+		    c->tls && gnutls_session_is_resumed(c->tls) ? " resumed" :
+		    "", c->mech ? "AUTH " : "no AUTH", c->mech ? c->mech : "");
 	reply(c, "250 Ok: %llu octets", c->octets);
 	reset(c);
 }
@@ -251,6 +254,9 @@ handshake(struct conn *c)
 	    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE,
 	    opt.cred) < 0)
 		die(FAIL_OS, "cannot set up a TLS session");
+	if (opt.tickets && gnutls_session_ticket_enable_server(c->tls,
+	    &opt.ticket_key) < 0)
+		die(FAIL_OS, "cannot enable session tickets");
 	gnutls_transport_set_ptr(c->tls, c);
 	gnutls_transport_set_push_function(c->tls, tls_push);
 	gnutls_transport_set_pull_function(c->tls, tls_pull);
@@ -611,6 +617,11 @@ main(int argc, char *argv[])
 			i += 2;
 		} else if (!strcmp(a, "--auth"))
 			opt.auth = 1;
+		else if (!strcmp(a, "--tickets")) {
+			opt.tickets = 1;
+			if (gnutls_session_ticket_key_generate(&opt.ticket_key) < 0)
+				die(FAIL_OS, "cannot make a ticket key");
+		}
 		else if (!strcmp(a, "--chunking"))
 			opt.chunking = 1;
 		else if (!strcmp(a, "--pipelining"))

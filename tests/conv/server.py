@@ -31,7 +31,10 @@ DEFAULT_REPLY = "500 5.5.2 no reply scripted for this command"
 MAX_SHOWN = 4096        # longest client line recorded in full
 IDLE_TIMEOUT = 60.0     # safety net: a forgotten server must die on its own
 HANG_TIMEOUT = 30.0     # safety net for !hang
-CERT_NAMES = ("server", "wronghost", "untrusted", "expired")
+CERT_NAMES = ("server", "wronghost", "untrusted", "expired", "notyet",
+              "chain", "leafonly")
+CONTEXTS = {}   # one SSLContext per certificate, kept across connections,
+                # so that a client may resume a session of before
 
 
 class ScriptError(Exception):
@@ -52,6 +55,8 @@ class Script:
         self.cert = "server"
         self.connections = 1
         self.trickle = 0
+        self.client_cert = False
+        self.forget = False
         self.blocks = {}
         block = None
         for lineno, line in enumerate(text.split("\n"), 1):
@@ -86,6 +91,10 @@ class Script:
             self.tls12 = True
         elif len(words) == 2 and words[0] == "cert" and words[1] in CERT_NAMES:
             self.cert = words[1]
+        elif words == ["client-cert", "required"]:
+            self.client_cert = True
+        elif words == ["tls", "forget"]:
+            self.forget = True
         elif len(words) == 2 and words[0] == "trickle" and \
                 words[1].isdigit() and int(words[1]) > 0:
             self.trickle = int(words[1])
@@ -396,11 +405,20 @@ class Session:
             self.consume(len(self.buf))
         self.epoch += 1
         name = self.script.cert
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        if self.script.tls12:
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain(os.path.join(self.args.certs, name + ".pem"),
-                            os.path.join(self.args.certs, name + "-key.pem"))
+        ctx = CONTEXTS.get(name)
+        if ctx is None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            if self.script.tls12:
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.load_cert_chain(os.path.join(self.args.certs, name + ".pem"),
+                                os.path.join(self.args.certs,
+                                             name + "-key.pem"))
+            if self.script.client_cert:
+                ctx.verify_mode = ssl.CERT_REQUIRED
+                ctx.load_verify_locations(
+                    os.path.join(self.args.certs, "ca.pem"))
+            if not self.script.forget:
+                CONTEXTS[name] = ctx
         try:
             self.sock.settimeout(self.timeout())
             self.sock = ctx.wrap_socket(self.sock, server_side=True)
@@ -410,7 +428,14 @@ class Session:
             self.done = True
             return
         self.tls = True
-        self.record(b"[tls]", self.epoch)
+        self.record(b"[tls resumed]" if self.sock.session_reused else b"[tls]",
+                    self.epoch)
+        peer = self.sock.getpeercert()
+        if peer:
+            cn = [v for rdn in peer.get("subject", ()) for k, v in rdn
+                  if k == "commonName"]
+            self.record(b"[tls client certificate: %s]" %
+                        ", ".join(cn).encode(), self.epoch)
 
     # --- replies ----------------------------------------------------------
 

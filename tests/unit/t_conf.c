@@ -193,6 +193,79 @@ static const char two[] =
     "user = me\n"
     "password = s3cret ; not a comment\n";
 
+/* tls_fingerprint, the client certificate's key, tls_resume. */
+static void
+tls_keys(void)
+{
+	static const char *const good[] = {
+		"sha256//x+tnhAO3V7rzqTZYPQOuztnZ36x/7JfKaHIVRbUvRdM=",
+		"2fca2dc904f7b178145fa1f179d5f0bfef2853f62ca6a59ff4ca8d641f135d27",
+		"2F:CA:2D:C9:04:F7:B1:78:14:5F:A1:F1:79:D5:F0:BF:EF:28:53:F6:"
+		    "2C:A6:A5:9F:F4:CA:8D:64:1F:13:5D:27",
+		"sha256//x+tnhAO3V7rzqTZYPQOuztnZ36x/7JfKaHIVRbUvRdM=, "
+		    "2fca2dc904f7b178145fa1f179d5f0bfef2853f62ca6a59ff4ca8d641f135d27",
+	};
+	static const char *const wrong[] = {
+		"sha256//x+tnhAO3V7rzqTZYPQOuztnZ36x/7JfKaHIVRbUvRd=",
+		"sha256//x+tnhAO3V7rzqTZYPQOuztnZ36x/7JfKaHIVRbUvRdM",
+		"sha256//x+tnhAO3V7rzqTZYPQOuztnZ36x*7JfKaHIVRbUvRdM=",
+		"2fca2dc904f7b178145fa1f179d5f0bfef2853f62ca6a59ff4ca8d641f135d2",
+		"2fca2dc904f7b178145fa1f179d5f0bfef2853f62ca6a59ff4ca8d641f135d2g",
+		"2F:CA:2D:C9:04:F7:B1:78:14:5F:A1:F1:79:D5:F0:BF:EF:28:53:F6:"
+		    "2C:A6:A5:9F:F4:CA:8D:64:1F:13:5D27:",
+		"md5//abc", ",",
+	};
+	struct config *c;
+	struct account *a;
+	char text[512], *key;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[a]\nhost = h\ntls_fingerprint = "
+		    "%s\n", good[i]);
+		a = pick(&c, text, NULL, NULL);
+		CHECK(a->tls_fingerprint && !strcmp(a->tls_fingerprint, good[i]),
+		    "tls_fingerprint %zu accepted", i);
+		conf_free(c);
+	}
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		snprintf(text, sizeof(text), "[a]\nhost = h\ntls_fingerprint = "
+		    "%s\n", wrong[i]);
+		bad(wrong[i], text, ":3: [a] tls_fingerprint:");
+	}
+
+	a = pick(&c, "[a]\nhost = h\n", NULL, NULL);
+	CHECK(a->tls_resume && a->tls_cache_dir && strstr(a->tls_cache_dir,
+	    "/smtpsend/tls"), "tls_resume on by default, beside the queue");
+	conf_free(c);
+	a = pick(&c, "[a]\nhost = h\ntls_resume = off\n", NULL, NULL);
+	CHECK(!a->tls_resume && !a->tls_cache_dir, "tls_resume = off");
+	conf_free(c);
+
+	key = xstrdup(write_file("client.key", "key\n", 0600));
+	snprintf(text, sizeof(text), "[a]\nhost = h\ntls_cert_file = %s\n"
+	    "tls_key_file = %s\n", key, key);
+	a = pick(&c, text, NULL, NULL);
+	CHECK(a->tls_key_file && !strcmp(a->tls_key_file, key),
+	    "a private key file is accepted");
+	conf_free(c);
+	chmod(key, 0644);
+	bad("key file readable by others", text, "the key file is accessible "
+	    "by others (mode 644)");
+	snprintf(text, sizeof(text), "[a]\nhost = h\ntls_cert_file = %s\n",
+	    key);
+	bad("the key in the certificate file", text, "the key file is "
+	    "accessible by others");
+	snprintf(text, sizeof(text), "[a]\nhost = h\ntls_key_file = %s\n", key);
+	bad("a key without a certificate", text, "tls_key_file needs "
+	    "tls_cert_file");
+	a = pick(&c, "[a]\nhost = h\ntls_cert_file = pkcs11:token=t;object=o\n",
+	    NULL, NULL);
+	CHECK(a->tls_cert_file && !strncmp(a->tls_cert_file, "pkcs11:", 7),
+	    "a PKCS#11 URI is passed through");
+	conf_free(c);
+	free(key);
+}
+
 int
 main(void)
 {
@@ -715,6 +788,8 @@ main(void)
 	a = conf_account(c, "work", NULL);
 	CHECK(!strcmp(a->name, "work"), "conf_account twice on one config");
 	conf_free(c);
+
+	tls_keys();
 
 	/* the shipped example must be a valid configuration */
 	c = conf_read("sendmail.ini.example");
