@@ -813,6 +813,9 @@ check_account(const struct account *a)
 	if (secrets > 1)
 		return xasprintf("%s: [%s]: set only one of password, "
 		    "password_file and password_command", a->file, a->name);
+	if (a->auth == AUTH_EXTERNAL && !a->tls_cert_file)
+		return xasprintf("%s: [%s]: auth = external needs tls_cert_file: "
+		    "the client certificate is the login", a->file, a->name);
 	if (a->tls_key_file && !a->tls_cert_file)
 		return xasprintf("%s: [%s]: tls_key_file needs tls_cert_file",
 		    a->file, a->name);
