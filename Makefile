@@ -3,7 +3,7 @@
 
 include config.mk
 
-SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/conf.c src/dsn.c \
+SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/conf.c src/confcheck.c src/dsn.c \
 	src/lines.c src/msg.c src/net.c src/qenv.c src/qrun.c src/queue.c src/reply.c \
 	src/serve.c src/smtp.c src/strset.c src/submit.c src/tls.c src/util.c \
 	src/wire.c
@@ -23,9 +23,10 @@ src/alias.o: src/addr.h src/alias.h src/strset.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/bounce.o: src/bounce.h src/util.h config.mk
 src/conf.o: src/addr.h src/conf.h src/strset.h src/util.h config.mk
+src/confcheck.o: src/conf.h src/confcheck.h src/strset.h src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
 src/lines.o: src/lines.h src/util.h config.mk
-src/main.o: src/conf.h src/dsn.h src/lines.h src/serve.h src/submit.h src/util.h \
+src/main.o: src/conf.h src/confcheck.h src/dsn.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk

@@ -23,6 +23,7 @@
 
 #include "util.h"
 #include "conf.h"
+#include "confcheck.h"
 #include "dsn.h"
 #include "queue.h"
 #include "qrun.h"
@@ -30,11 +31,13 @@
 #include "submit.h"
 
 enum mode { MODE_SEND, MODE_QUEUE_LIST, MODE_QUEUE_RUN, MODE_QUEUE_DELETE,
-    MODE_SERVE, MODE_ALIASES };
+    MODE_SERVE, MODE_ALIASES, MODE_CHECK };
 
 /* -q's: which entries, and the one -qI or --delete names */
 static enum qrun_mode run_mode = QRUN_ALL;
 static const char *queue_id;
+/* --check-config=FILE */
+static char *check_path;
 
 static void
 usage(int status)
@@ -46,11 +49,12 @@ usage(int status)
 	    "[-F name]\n"
 	    "                [-f sender] [-N dsn] [-R ret] [-V envid] "
 	    "[-X logfile]\n"
-	    "                [--] [recipient ...]\n"
+	    "                [--dry-run] [--] [recipient ...]\n"
 	    "       mailq | smtpsend -bp\n"
 	    "       smtpsend -q [time] | -qI id | --delete id\n"
 	    "       newaliases | smtpsend -bi\n"
 	    "       smtpsend -bs\n"
+	    "       smtpsend --check-config [file ...]\n"
 	    "       smtpsend -V | --version\n"
 	    "       smtpsend -h | --help\n");
 	exit(status ? exit_status(FAIL_USAGE) : 0);
@@ -176,6 +180,8 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 		{ "help", no_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'W' },
 		{ "delete", required_argument, NULL, 'D' },
+		{ "check-config", optional_argument, NULL, 'K' },
+		{ "dry-run", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -246,6 +252,13 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 			} else if (optarg) {
 				run_mode = QRUN_DUE;
 			}
+			break;
+		case 'K':
+			*mode = MODE_CHECK;
+			check_path = optarg;
+			break;
+		case 'Y':
+			o->dry_run = 1;
 			break;
 		case 'D':
 			*mode = MODE_QUEUE_DELETE;
@@ -341,6 +354,19 @@ main(int argc, char **argv)
 		struct serve_io io = { lines_read_fd, &in, 1, serve_relay, &o };
 
 		return serve(&io);
+	}
+	case MODE_CHECK: {
+		/* --check-config=FILE, -C FILE and the files after the flags */
+		char **files = xmalloc((argc - i + 2) * sizeof(*files));
+		size_t n = 0;
+
+		if (check_path)
+			files[n++] = check_path;
+		if (o.config)
+			files[n++] = (char *)o.config;
+		for (int j = i; j < argc; j++)
+			files[n++] = argv[j];
+		return exit_status(conf_check(files, n));
 	}
 	case MODE_SEND:
 		break;

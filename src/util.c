@@ -126,6 +126,12 @@ put_escaped(FILE *fp, const char *s, size_t n)
 	}
 }
 
+void
+print_escaped(FILE *fp, const char *s)
+{
+	put_escaped(fp, s, strlen(s));
+}
+
 /* One diagnostic line; a format ending in ':' gets strerror appended. */
 static void
 vline(FILE *fp, const char *prefix, int err, const char *fmt, va_list ap)

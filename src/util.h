@@ -38,6 +38,8 @@ void die(enum fail, const char *, ...)
 void warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 void trace(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* s with what a terminal would obey (controls, bad UTF-8) as \xNN */
+void print_escaped(FILE *, const char *s);
 
 void *xmalloc(size_t);
 void *xrealloc(void *, size_t);
