@@ -260,7 +260,7 @@ prepare(const struct options *o, int fd)
 	account_relay(p->acct, &p->relay);
 	/* the secret last: the header the user wrote is parsed before any
 	 * secret the user may not read is in memory */
-	if (p->acct->auth != AUTH_OFF && !o->queue_only)
+	if (p->acct->auth != AUTH_OFF && !o->queue_only && !o->dry_run)
 		p->password = conf_password(p->acct);
 	return p;
 }
@@ -478,11 +478,108 @@ prepared_free(struct prepared *p)
 	free(p);
 }
 
+/* Header text as a terminal may show it: a line each, CRLF dropped. */
+static void
+print_field(const char *what, const char *p, size_t n)
+{
+	char *text = xstrndup(p, n), *line, *next;
+
+	fputs(what, stdout);
+	for (line = text; *line; line = next) {
+		next = line + strcspn(line, "\r\n");
+		if (*next)
+			*next++ = '\0';
+		if (*next == '\n')
+			next++;
+		if (line != text)
+			fputs("\n    ", stdout);
+		print_escaped(stdout, line);
+	}
+	putchar('\n');
+	free(text);
+}
+
+/*
+ * --dry-run: the message is read to its end and encoded as it would be
+ * sent, which finds what the session would refuse (a line too long); then
+ * what would have gone, and to whom. No socket, no secret.
+ */
+static enum fail
+dry_run(struct prepared *p)
+{
+	static const char *const tls[] = { "starttls", "tls", "none" };
+	static const char *const auth[] = { "off", "on", "plain", "login",
+	    "cram-md5", "scram-sha-1", "scram-sha-256" };
+	const struct message *m = &p->m;
+	char *out = xmalloc(WIRE_OUT_MAX(64 * 1024));
+	unsigned long long octets = 0;
+	struct wire w;
+	const char *data;
+	size_t n, take, i;
+	int eight = 0;
+
+	wire_init(&w, 0, p->src.stop_at_dot);
+	while (!w.ended && (n = p->src.next(p->src.ctx, &data)) > 0) {
+		for (; n > 0 && !w.ended; data += take, n -= take) {
+			take = n < 64 * 1024 ? n : 64 * 1024;
+			octets += wire_encode(&w, data, take, out);
+			for (i = 0; i < take && !eight; i++)
+				eight = (data[i] & 0x80) != 0;
+		}
+	}
+	if (!w.ended)
+		octets += wire_finish(&w, out);
+	free(out);
+	if (p->src.error != FAIL_NONE)
+		die(p->src.error, "%s", p->src.error_msg);
+	if (w.long_line && !p->policy.long_lines_send)
+		die(FAIL_DATA, "line %lu of the message is longer than %d "
+		    "octets; not sent (see long_lines in sendmail.ini(5))",
+		    w.long_line, WIRE_MAX_LINE);
+
+	fputs("account: ", stdout);
+	print_escaped(stdout, p->acct->name);
+	fputs(" in ", stdout);
+	print_escaped(stdout, p->acct->file);
+	fputs("\nrelay: ", stdout);
+	print_escaped(stdout, p->relay.host);
+	printf(" port %s, tls %s, auth %s\n", p->relay.port,
+	    tls[p->relay.tls], auth[p->relay.auth]);
+	fputs("sender: <", stdout);
+	print_escaped(stdout, p->env.from);
+	fputs(">\n", stdout);
+	for (i = 0; i < p->env.nrcpt; i++) {
+		fputs("recipient: <", stdout);
+		print_escaped(stdout, p->env.rcpt[i]);
+		fputs(">\n", stdout);
+	}
+	for (i = 0; i < m->nfields; i++) {
+		const struct field *f = &m->fields[i];
+
+		if (f->removed)
+			print_field("removed: ", m->hdr.data + f->off, f->len);
+		else if (f->rewritten) {
+			print_field("rewritten: ", m->hdr.data + f->off, f->len);
+			print_field("  as: ", m->out.data + f->out_off,
+			    f->out_len);
+		}
+	}
+	for (const char *a = m->out.data + m->added_off, *end = m->out.data +
+	    m->added_end, *nl; a < end; a = nl + 2) {
+		/* each added field is one line */
+		nl = strstr(a, "\r\n");
+		print_field("added: ", a, nl - a);
+	}
+	printf("size: %llu octets, %s\n", octets, eight ? "8-bit" : "7-bit");
+	puts("not sent: --dry-run");
+	return FAIL_NONE;
+}
+
 enum fail
 submit(const struct options *o, int fd)
 {
 	struct prepared *p = prepare(o, fd);
-	enum fail f = deliver(p, o);
+	enum fail f = o->dry_run ? dry_run(p) : deliver(p, o);
 
 	prepared_free(p);
 	return f;
