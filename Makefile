@@ -4,7 +4,7 @@
 include config.mk
 
 SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/conf.c src/confcheck.c src/dsn.c \
-	src/lines.c src/msg.c src/net.c src/qenv.c src/qrun.c src/queue.c src/reply.c \
+	src/lines.c src/msg.c src/net.c src/progress.c src/qenv.c src/qrun.c src/queue.c src/reply.c \
 	src/serve.c src/smtp.c src/strset.c src/submit.c src/tls.c src/util.c \
 	src/wire.c
 OBJ = $(SRC:.c=.o)
@@ -30,6 +30,7 @@ src/main.o: src/conf.h src/confcheck.h src/dsn.h src/lines.h src/serve.h src/sub
 	config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
+src/progress.o: src/progress.h src/util.h config.mk
 src/qenv.o: src/queue.h config.mk
 src/queue.o: src/queue.h config.mk
 src/qrun.o: src/bounce.h src/conf.h src/net.h src/qrun.h src/queue.h src/reply.h \
@@ -37,7 +38,7 @@ src/qrun.o: src/bounce.h src/conf.h src/net.h src/qrun.h src/queue.h src/reply.h
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
 src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
-src/submit.o: src/addr.h src/alias.h src/conf.h src/msg.h src/smtp.h \
+src/submit.o: src/addr.h src/alias.h src/conf.h src/msg.h src/progress.h src/smtp.h \
 	src/strset.h src/submit.h src/util.h config.mk
 src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h \
 	src/tls.h src/util.h src/wire.h config.mk

@@ -20,6 +20,7 @@
 #include "alias.h"
 #include "conf.h"
 #include "msg.h"
+#include "progress.h"
 #include "smtp.h"
 #include "strset.h"
 #include "submit.h"
@@ -46,6 +47,7 @@ struct prepared {
 	struct policy policy;
 	struct source src;
 	struct relay relay;
+	struct progress progress;
 };
 
 static const char *
@@ -157,6 +159,12 @@ next_piece(void *ctx, const char **data)
 	struct prepared *p = ctx;
 	size_t n = msg_next(&p->m, data);
 
+	if (p->progress.on) {
+		if (n > 0)
+			progress_step(&p->progress, n);
+		else
+			progress_end(&p->progress);
+	}
 	if (n == 0 && p->m.error != FAIL_NONE) {
 		p->src.error = p->m.error;
 		snprintf(p->src.error_msg, sizeof(p->src.error_msg), "%s",
@@ -426,9 +434,11 @@ deliver(struct prepared *p, const struct options *o)
 		msg_set_deadline(&p->m, now_ms() +
 		    p->relay.timeout_session * 1000LL,
 		    p->relay.timeout_session);
+		progress_start(&p->progress, p->env.size);
 		session = smtp_open(&p->relay, p->password, &res);
 		if (res.fail == FAIL_NONE)
 			smtp_send(session, &p->env, &p->src, &p->policy, 1, &res);
+		progress_end(&p->progress);
 		smtp_close(session);
 	}
 	if (p->password) {

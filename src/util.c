@@ -21,6 +21,7 @@ const char *progname = "smtpsend";
 int verbose;
 FILE *trace_file;
 int privileged;
+int stderr_midline;
 
 void
 drop_privilege(void)
@@ -150,6 +151,11 @@ vline(FILE *fp, const char *prefix, int err, const char *fmt, va_list ap)
 	va_end(copy);
 	if (len < 0)
 		len = 0;
+	/* a message never ends up behind a progress line */
+	if (fp == stderr && stderr_midline) {
+		fputc('\n', fp);
+		stderr_midline = 0;
+	}
 	fputs(prefix, fp);
 	put_escaped(fp, text, len);
 	if (n > 0 && fmt[n - 1] == ':')

@@ -27,6 +27,7 @@ extern const char *progname;
 extern int verbose;		/* -v: trace to stderr */
 extern FILE *trace_file;	/* -X: trace to this file too */
 extern int privileged;		/* running setgid SPOOL_GROUP for the user */
+extern int stderr_midline;	/* a progress line waits for its end there */
 
 void drop_privilege(void);	/* for good: the user's own rights only */
 int as_user(int);		/* 1: the user's rights for a while, 0: back */
