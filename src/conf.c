@@ -178,11 +178,14 @@ distance(const char *a, const char *b)
 static const char *
 likely_key(const char *name)
 {
-	size_t best = (size_t)-1, limit = strlen(name) / 4, d;
+	/* one edit in four, at least one and at most three */
+	size_t best = (size_t)-1, limit = (strlen(name) + 2) / 4, d;
 	const char *key = NULL;
 
-	if (limit < 2)
-		limit = 2;
+	if (limit < 1)
+		limit = 1;
+	if (limit > 3)
+		limit = 3;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if ((d = distance(name, keys[i].name)) < best)
 			best = d, key = keys[i].name;
