@@ -62,7 +62,8 @@ by_line(const void *a, const void *b)
 static void
 print_problems(struct check *k)
 {
-	qsort(k->v, k->problems, sizeof(*k->v), by_line);
+	if (k->problems)
+		qsort(k->v, k->problems, sizeof(*k->v), by_line);
 	for (size_t i = 0; i < k->problems; i++) {
 		print_escaped(stdout, k->path);
 		if (k->v[i].line)

@@ -359,6 +359,7 @@ main(int argc, char **argv)
 		/* --check-config=FILE, -C FILE and the files after the flags */
 		char **files = xmalloc((argc - i + 2) * sizeof(*files));
 		size_t n = 0;
+		enum fail f;
 
 		if (check_path)
 			files[n++] = check_path;
@@ -366,7 +367,9 @@ main(int argc, char **argv)
 			files[n++] = (char *)o.config;
 		for (int j = i; j < argc; j++)
 			files[n++] = argv[j];
-		return exit_status(conf_check(files, n));
+		f = conf_check(files, n);
+		free(files);
+		return exit_status(f);
 	}
 	case MODE_SEND:
 		break;

@@ -190,10 +190,9 @@ add_field(struct message *m, size_t namelen)
 		m->fields = xrealloc(m->fields,
 		    m->fieldcap * sizeof(*m->fields));
 	}
+	memset(&m->fields[m->nfields], 0, sizeof(*m->fields));
 	m->fields[m->nfields].off = m->hdr.len;
-	m->fields[m->nfields].len = 0;
 	m->fields[m->nfields].namelen = namelen;
-	m->fields[m->nfields].removed = 0;
 	m->nfields++;
 }
 
