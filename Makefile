@@ -4,9 +4,10 @@
 include config.mk
 
 SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/cert.c src/conf.c \
-	src/dsn.c src/lines.c src/log.c src/msg.c src/net.c src/qenv.c src/qrun.c \
-	src/queue.c src/reply.c src/serve.c src/serverinfo.c src/smtp.c \
-	src/strset.c src/submit.c src/tls.c src/tlscache.c src/util.c \
+	src/confcheck.c src/dsn.c src/lines.c src/log.c src/msg.c src/net.c \
+	src/progress.c src/qenv.c src/qrun.c src/queue.c src/reply.c src/serve.c \
+	src/serverinfo.c src/smtp.c src/strset.c src/submit.c src/tls.c \
+	src/tlscache.c src/util.c \
 	src/wire.c
 OBJ = $(SRC:.c=.o)
 UNIT = tests/unit/t_addr tests/unit/t_alias tests/unit/t_wire tests/unit/t_msg \
@@ -25,14 +26,16 @@ src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/bounce.o: src/bounce.h src/util.h config.mk
 src/conf.o: src/addr.h src/auth.h src/cert.h src/conf.h src/strset.h \
 	src/util.h config.mk
+src/confcheck.o: src/conf.h src/confcheck.h src/strset.h src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
 src/lines.o: src/lines.h src/util.h config.mk
 src/log.o: src/log.h src/util.h config.mk
-src/main.o: src/conf.h src/dsn.h src/lines.h src/log.h src/serve.h \
-	src/serverinfo.h src/submit.h src/util.h \
+src/main.o: src/conf.h src/confcheck.h src/dsn.h src/lines.h src/log.h \
+	src/serve.h src/serverinfo.h src/submit.h src/util.h \
 	config.mk
 src/msg.o: src/addr.h src/msg.h src/util.h src/wire.h config.mk
 src/net.o: src/net.h src/tls.h src/util.h config.mk
+src/progress.o: src/progress.h src/util.h config.mk
 src/qenv.o: src/queue.h config.mk
 src/queue.o: src/queue.h config.mk
 src/qrun.o: src/bounce.h src/conf.h src/log.h src/net.h src/qrun.h src/queue.h src/reply.h \
@@ -40,7 +43,7 @@ src/qrun.o: src/bounce.h src/conf.h src/log.h src/net.h src/qrun.h src/queue.h s
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
 src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
-src/submit.o: src/addr.h src/alias.h src/conf.h src/log.h src/msg.h src/smtp.h \
+src/submit.o: src/addr.h src/alias.h src/conf.h src/log.h src/msg.h src/progress.h src/smtp.h \
 	src/strset.h src/submit.h src/util.h config.mk
 src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h src/tlscache.h \
 	src/tls.h src/util.h src/wire.h config.mk

@@ -60,6 +60,11 @@ struct config {
 	char *error;			/* first error while parsing */
 	int has_password;
 	struct account *chosen;
+	conf_report_fn *report;		/* --check-config: every problem */
+	void *report_ctx;
+	size_t problems;		/* how many were reported */
+	struct strset sections;		/* with report: [name] -> its line */
+	struct strlist section_names;	/* the names sections points to */
 };
 
 enum type { T_STR, T_HOST, T_PORT, T_TLS, T_AUTH, T_BOOL, T_SECS, T_SPAN, T_ADDR,
@@ -150,6 +155,53 @@ find_key(const char *name)
 		if (strcmp(keys[i].name, name) == 0)
 			return &keys[i];
 	return NULL;
+}
+
+/* Edit distance with transpositions, for a typo's likely key; capped. */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[3][40], i, j;
+	size_t *prev2 = d[0], *prev = d[1], *cur = d[2], *t;
+
+	if (la >= 40 || lb >= 40)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? sub : del;
+			if (ins < cur[j])
+				cur[j] = ins;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < cur[j])
+				cur[j] = prev2[j - 2] + 1;
+		}
+		t = prev2, prev2 = prev, prev = cur, cur = t;
+	}
+	return prev[lb];
+}
+
+/* The known key closest to an unknown one, if close enough to be meant. */
+static const char *
+likely_key(const char *name)
+{
+	/* one edit in four, at least one and at most three */
+	size_t best = (size_t)-1, limit = (strlen(name) + 2) / 4, d;
+	const char *key = NULL;
+
+	if (limit < 1)
+		limit = 1;
+	if (limit > 3)
+		limit = 3;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((d = distance(name, keys[i].name)) < best)
+			best = d, key = keys[i].name;
+	return best <= limit ? key : NULL;
 }
 
 static int
@@ -382,13 +434,18 @@ parse_error(struct config *c, const char *section, const char *key,
 {
 	struct buf b = { 0 };
 
-	if (c->error)
+	if (c->error && !c->report)
 		return;
-	buf_printf(&b, "%s:%lu: ", c->path, c->line);
 	if (key)
 		buf_printf(&b, "[%s] %s: ", section, key);
 	buf_addstr(&b, why);
-	c->error = b.data;
+	if (c->report) {
+		c->report(c->report_ctx, c->line, b.data);
+		c->problems++;
+	} else {
+		c->error = xasprintf("%s:%lu: %s", c->path, c->line, b.data);
+	}
+	buf_free(&b);
 }
 
 static int
@@ -418,7 +475,12 @@ on_setting(void *user, const char *section, const char *key,
 		return 0;
 	}
 	if (!(k = find_key(key))) {
-		parse_error(c, section, key, "unknown key");
+		const char *like = likely_key(key);
+		char *msg = like ? xasprintf("unknown key (did you mean %s?)",
+		    like) : xstrdup("unknown key");
+
+		parse_error(c, section, key, msg);
+		free(msg);
 		return 0;
 	}
 	if (k->type == T_ACCOUNT && strcmp(section, DEFAULTS) != 0) {
@@ -468,6 +530,50 @@ on_setting(void *user, const char *section, const char *key,
 	return 1;
 }
 
+/*
+ * With a reporter: what inih would refuse on a line, and a section named
+ * a second time, each with its line number (inih tells only the first).
+ * The same rules as inih's: blanks skipped, ';' and '#' start comments.
+ */
+static void
+scan_line(struct config *c, const char *p, size_t len)
+{
+	const char *end = p + len, *close;
+	size_t *first;
+	char *name;
+
+	if (c->line == 1 && len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\v' ||
+	    *p == '\f' || *p == '\r'))
+		p++;
+	if (p == end || *p == ';' || *p == '#')
+		return;
+	if (*p != '[') {
+		if (!memchr(p, '=', end - p) && !memchr(p, ':', end - p))
+			parse_error(c, "", NULL, "syntax error: expected "
+			    "[section] or key = value");
+		return;
+	}
+	if (!(close = memchr(p, ']', end - p))) {
+		parse_error(c, "", NULL, "syntax error: no ] after [");
+		return;
+	}
+	name = xstrndup(p + 1, close - p - 1);
+	c->sections.exact = 1;
+	if ((first = strset_find(&c->sections, name))) {
+		char *why = xasprintf("[%s] again, first at line %zu: its keys "
+		    "join that section's", name, *first);
+
+		parse_error(c, "", NULL, why);
+		free(why);
+		free(name);
+		return;
+	}
+	strlist_add(&c->section_names, name);
+	strset_add(&c->sections, name, c->line);
+}
+
 /* The file's text, handed to inih a line at a time. */
 struct reader {
 	const char *text;
@@ -507,6 +613,8 @@ read_line(char *str, int num, void *stream)
 		parse_error(r->c, "", NULL, "line too long (more than "
 		    STR(MAX_LINE) " bytes)");
 		n = 0;
+	} else if (r->c->report) {
+		scan_line(r->c, p, len);
 	}
 	memcpy(str, p, n);
 	str[n] = '\0';
@@ -519,44 +627,65 @@ read_line(char *str, int num, void *stream)
  * user, or send a password_file's secret to another host. subject starts
  * the messages: "" for the config, else e.g. "the password file is ".
  */
-static void
-check_trusted(const struct stat *st, const char *path, const char *subject)
+static char *
+trust_problem(const struct stat *st, const char *subject)
 {
 	if (st->st_uid != geteuid() && st->st_uid != 0)
-		die(FAIL_CONFIG, "%s: %sowned by uid %lu, not by uid %lu or "
-		    "root; chown it", path, subject, (unsigned long)st->st_uid,
+		return xasprintf("%sowned by uid %lu, not by uid %lu or root; "
+		    "chown it", subject, (unsigned long)st->st_uid,
 		    (unsigned long)geteuid());
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		die(FAIL_CONFIG, "%s: %swritable by others (mode %03o); chmod "
-		    "go-w it", path, subject, (unsigned)st->st_mode & 0777);
+		return xasprintf("%swritable by others (mode %03o); chmod go-w "
+		    "it", subject, (unsigned)st->st_mode & 0777);
+	return NULL;
 }
 
-/* A file holding a secret must also be private: NULL, or why not. */
+/* A file holding a secret must also be private. */
 static char *
-private_problem(const struct stat *st, const char *path, const char *what)
+private_problem(const struct stat *st, const char *what)
 {
 	/* readable by SPOOL_GROUP, for the setgid smtpsend every user runs */
 	int group_ok = spool_group() >= 0 && st->st_gid == (gid_t)spool_group() &&
 	    !(st->st_mode & (S_IWGRP | S_IXGRP));
 
 	if ((st->st_mode & S_IRWXO) || ((st->st_mode & S_IRWXG) && !group_ok))
-		return xasprintf("%s: %s is accessible by others (mode %03o); "
-		    "chmod 600 it (or 640, group " SPOOL_GROUP ")", path, what,
-		    (unsigned)st->st_mode & 0777);
+		return xasprintf("%s%saccessible by others (mode %03o); "
+		    "chmod 600 it (or 640, group " SPOOL_GROUP ")", what,
+		    *what ? " is " : "", (unsigned)st->st_mode & 0777);
 	return NULL;
+}
+
+static void
+check_trusted(const struct stat *st, const char *path, const char *subject)
+{
+	char *why = trust_problem(st, subject);
+
+	if (why)
+		die(FAIL_CONFIG, "%s: %s", path, why);
 }
 
 static void
 check_private(const struct stat *st, const char *path, const char *what)
 {
-	char *why = private_problem(st, path, what);
+	char *why = private_problem(st, what);
 
 	if (why)
-		die(FAIL_CONFIG, "%s", why);
+		die(FAIL_CONFIG, "%s: %s", path, why);
 }
 
-struct config *
-conf_parse(const char *path, const char *text, size_t len, char **error)
+char *
+conf_file_problem(const struct stat *st, const char *subject, int secret)
+{
+	char *why = trust_problem(st, subject);
+
+	if (!why && secret)
+		why = private_problem(st, "");
+	return why;
+}
+
+static struct config *
+parse(const char *path, const char *text, size_t len, conf_report_fn *report,
+    void *ctx, char **error)
 {
 	struct config *c = xmalloc(sizeof(*c));
 	struct reader r = { text, len, 0, c };
@@ -564,6 +693,8 @@ conf_parse(const char *path, const char *text, size_t len, char **error)
 
 	memset(c, 0, sizeof(*c));
 	c->path = xstrdup(path);
+	c->report = report;
+	c->report_ctx = ctx;
 	ini_allow_inline_comments = 0;
 	ini_allow_multiline = 0;
 	ini_stop_on_first_error = 0;	/* the reader's last call wipes */
@@ -573,7 +704,7 @@ conf_parse(const char *path, const char *text, size_t len, char **error)
 	rc = ini_parse_stream(read_line, &r, on_setting, c);
 	if (rc < 0)
 		die(FAIL_OS, "%s: out of memory while parsing", path);
-	if (rc > 0 && !c->error) {
+	if (rc > 0 && !c->error && !c->problems) {
 		c->line = rc;
 		parse_error(c, "", NULL, "syntax error: expected [section] or "
 		    "key = value");
@@ -585,6 +716,12 @@ conf_parse(const char *path, const char *text, size_t len, char **error)
 		return NULL;
 	}
 	return c;
+}
+
+struct config *
+conf_parse(const char *path, const char *text, size_t len, char **error)
+{
+	return parse(path, text, len, NULL, NULL, error);
 }
 
 /* The whole file; every buffer that held it is wiped before it is freed. */
@@ -661,6 +798,69 @@ conf_read(const char *path)
 	if (c->has_password)
 		check_private(&st, path, "a file holding a password");
 	return c;
+}
+
+struct config *
+conf_read_all(const char *path, conf_report_fn *report, void *ctx)
+{
+	struct config *c;
+	struct stat st;
+	char *text, *why, *error = NULL;
+	size_t len, cap;
+	int fd;
+
+	if ((fd = open_regular(path, 0, &st)) < 0) {
+		why = fd == -2 ? xstrdup("not a regular file") :
+		    xasprintf("%s", strerror(errno));
+		report(ctx, 0, why);
+		free(why);
+		return NULL;
+	}
+	if ((why = trust_problem(&st, ""))) {
+		report(ctx, 0, why);
+		free(why);
+	}
+	text = read_all(fd, path, &len, &cap);
+	close(fd);
+	c = parse(path, text, len, report, ctx, &error);
+	wipe(text, cap);
+	free(text);
+	if (c && c->has_password && (why = private_problem(&st,
+	    "a file holding a password"))) {
+		for (size_t i = 0; i < c->n; i++)
+			if (!strcmp(c->v[i].key, "password")) {
+				c->line = c->v[i].line;
+				break;
+			}
+		report(ctx, c->line, why);
+		free(why);
+	}
+	return c;
+}
+
+unsigned long
+conf_section_line(const struct config *c, const char *name)
+{
+	size_t *line = strset_find(&c->sections, name);
+
+	if (line)
+		return *line;
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].section, name))
+			return c->v[i].line;
+	return 0;
+}
+
+int
+conf_item(const struct config *c, size_t i, struct conf_item *it)
+{
+	if (i >= c->n)
+		return 0;
+	it->section = c->v[i].section;
+	it->key = c->v[i].key;
+	it->value = c->v[i].value;
+	it->line = c->v[i].line;
+	return 1;
 }
 
 static const char *
@@ -795,30 +995,28 @@ check_account(const struct account *a)
 	    !!a->password_command;
 
 	if (!a->host)
-		return xasprintf("%s: [%s]: no host", a->file, a->name);
+		return xasprintf("[%s]: no host", a->name);
 	if (a->auth != AUTH_OFF) {
 		if (!a->user && a->auth != AUTH_EXTERNAL)
-			return xasprintf("%s: [%s]: auth needs a user", a->file,
-			    a->name);
+			return xasprintf("[%s]: auth needs a user", a->name);
 		if (secrets == 0 && conf_needs_secret(a))
-			return xasprintf("%s: [%s]: auth needs password, "
-			    "password_file or password_command", a->file,
-			    a->name);
+			return xasprintf("[%s]: auth needs password, "
+			    "password_file or password_command", a->name);
 		if (a->tls == TLS_NONE && !a->plaintext_auth_loopback)
-			return xasprintf("%s: [%s]: auth with tls = none would "
+			return xasprintf("[%s]: auth with tls = none would "
 			    "send the password in the clear; use TLS, or "
 			    "plaintext_auth = loopback for a relay on this "
-			    "machine", a->file, a->name);
+			    "machine", a->name);
 	}
 	if (secrets > 1)
-		return xasprintf("%s: [%s]: set only one of password, "
-		    "password_file and password_command", a->file, a->name);
+		return xasprintf("[%s]: set only one of password, "
+		    "password_file and password_command", a->name);
 	if (a->auth == AUTH_EXTERNAL && !a->tls_cert_file)
-		return xasprintf("%s: [%s]: auth = external needs tls_cert_file: "
-		    "the client certificate is the login", a->file, a->name);
+		return xasprintf("[%s]: auth = external needs tls_cert_file: "
+		    "the client certificate is the login", a->name);
 	if (a->tls_key_file && !a->tls_cert_file)
-		return xasprintf("%s: [%s]: tls_key_file needs tls_cert_file",
-		    a->file, a->name);
+		return xasprintf("[%s]: tls_key_file needs tls_cert_file",
+		    a->name);
 	return NULL;
 }
 
@@ -831,11 +1029,12 @@ check_key_file(const struct account *a)
 {
 	const char *key = a->tls_key_file ? a->tls_key_file : a->tls_cert_file;
 	struct stat st;
+	char *why;
 
 	if (!key || !strncmp(key, "pkcs11:", 7))
 		return NULL;
 	if (stat(key, &st) == -1)
-		return xasprintf("%s: [%s]: %s %s: %s", a->file, a->name,
+		return xasprintf("[%s]: %s %s: %s", a->name,
 		    a->tls_key_file ? "tls_key_file" : "tls_cert_file", key,
 		    strerror(errno));
 	if (!S_ISREG(st.st_mode))
@@ -844,7 +1043,23 @@ check_key_file(const struct account *a)
 		return xasprintf("%s: the key file is owned by uid %lu, not by "
 		    "uid %lu or root; chown it", key, (unsigned long)st.st_uid,
 		    (unsigned long)geteuid());
-	return private_problem(&st, key, "the key file");
+	if ((why = private_problem(&st, "the key file"))) {
+		char *line = xasprintf("%s: %s", key, why);
+
+		free(why);
+		return line;
+	}
+	return NULL;
+}
+
+struct account *
+conf_build(struct config *c, const char *name, char **why)
+{
+	free(c->chosen);
+	c->chosen = build(c, name);
+	if (!(*why = check_account(c->chosen)))
+		*why = check_key_file(c->chosen);
+	return c->chosen;
 }
 
 struct account *
@@ -852,6 +1067,7 @@ conf_pick(struct config *c, const char *name, const char *sender,
     char **error)
 {
 	const char *dflt;
+	char *why;
 
 	if (name) {
 		if (!has_account(c, name)) {
@@ -885,11 +1101,12 @@ conf_pick(struct config *c, const char *name, const char *sender,
 			return NULL;
 		}
 	}
-	free(c->chosen);
-	c->chosen = build(c, name);
-	if ((*error = check_account(c->chosen)) ||
-	    (*error = check_key_file(c->chosen)))
+	conf_build(c, name, &why);
+	if (why) {
+		*error = xasprintf("%s: %s", c->path, why);
+		free(why);
 		return NULL;
+	}
 	return c->chosen;
 }
 
@@ -1144,6 +1361,8 @@ conf_free(struct config *c)
 	strset_free(&c->ids);
 	strset_free(&c->names);
 	strlist_free(&c->accounts);
+	strset_free(&c->sections);
+	strlist_free(&c->section_names);
 	free(c->chosen);
 	free(c->error);
 	free(c->path);

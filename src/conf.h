@@ -93,6 +93,40 @@ struct account *conf_account(struct config *, const char *name,
 struct account *conf_pick(struct config *, const char *name,
     const char *sender, char **error);
 
+/*
+ * The account called name, as conf_pick() builds it, even when it is
+ * incomplete: then *why (malloc'd) says what it lacks, else NULL.
+ */
+struct account *conf_build(struct config *, const char *name, char **why);
+
+/* --check-config: told each problem, with its line (0: the whole file). */
+typedef void conf_report_fn(void *ctx, unsigned long line, const char *what);
+
+/*
+ * conf_read, going on past problems: each is told to report(), and what
+ * is valid is kept. NULL if the file could not be read at all.
+ */
+struct config *conf_read_all(const char *path, conf_report_fn *report,
+    void *ctx);
+
+/* The i-th setting in file order: 0 past the last. */
+struct conf_item {
+	const char *section, *key, *value;
+	unsigned long line;
+};
+int conf_item(const struct config *, size_t i, struct conf_item *);
+
+/* The line of [name] (read by conf_read_all), or of its first setting. */
+unsigned long conf_section_line(const struct config *, const char *name);
+
+/*
+ * Whether smtpsend may take orders from a file so owned and mode'd (and,
+ * with secret, keep a secret in it): NULL, or the problem (malloc'd),
+ * starting with subject ("the password file is ").
+ */
+struct stat;
+char *conf_file_problem(const struct stat *, const char *subject, int secret);
+
 /* The name of the i-th account in file order, or NULL past the last. */
 const char *conf_account_name(const struct config *, size_t i);
 

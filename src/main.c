@@ -23,6 +23,7 @@
 
 #include "util.h"
 #include "conf.h"
+#include "confcheck.h"
 #include "dsn.h"
 #include "log.h"
 #include "queue.h"
@@ -32,11 +33,13 @@
 #include "submit.h"
 
 enum mode { MODE_SEND, MODE_QUEUE_LIST, MODE_QUEUE_RUN, MODE_QUEUE_DELETE,
-    MODE_SERVE, MODE_ALIASES, MODE_SERVERINFO };
+    MODE_SERVE, MODE_ALIASES, MODE_SERVERINFO, MODE_CHECK };
 
 /* -q's: which entries, and the one -qI or --delete names */
 static enum qrun_mode run_mode = QRUN_ALL;
 static const char *queue_id;
+/* --check-config=FILE */
+static char *check_path;
 
 static void
 usage(int status)
@@ -48,12 +51,13 @@ usage(int status)
 	    "[-F name]\n"
 	    "                [-f sender] [-N dsn] [-R ret] [-V envid] "
 	    "[-X logfile]\n"
-	    "                [--] [recipient ...]\n"
+	    "                [--dry-run] [--] [recipient ...]\n"
 	    "       mailq | smtpsend -bp\n"
 	    "       smtpsend -q [time] | -qI id | --delete id\n"
 	    "       newaliases | smtpsend -bi\n"
 	    "       smtpsend -bs\n"
 	    "       smtpsend [-v] [-C file] --serverinfo [account]\n"
+	    "       smtpsend --check-config [file ...]\n"
 	    "       smtpsend -V | --version\n"
 	    "       smtpsend -h | --help\n");
 	exit(status ? exit_status(FAIL_USAGE) : 0);
@@ -191,6 +195,8 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 		{ "version", no_argument, NULL, 'W' },
 		{ "delete", required_argument, NULL, 'D' },
 		{ "serverinfo", optional_argument, NULL, 'S' },
+		{ "check-config", optional_argument, NULL, 'K' },
+		{ "dry-run", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -266,6 +272,13 @@ parse_options(int argc, char **argv, struct options *o, enum mode *mode)
 			*mode = MODE_SERVERINFO;
 			if (optarg)
 				o->account = optarg;
+			break;
+		case 'K':
+			*mode = MODE_CHECK;
+			check_path = optarg;
+			break;
+		case 'Y':
+			o->dry_run = 1;
 			break;
 		case 'D':
 			*mode = MODE_QUEUE_DELETE;
@@ -370,6 +383,22 @@ main(int argc, char **argv)
 		struct serve_io io = { lines_read_fd, &in, 1, serve_relay, &o };
 
 		return serve(&io);
+	}
+	case MODE_CHECK: {
+		/* --check-config=FILE, -C FILE and the files after the flags */
+		char **files = xmalloc((argc - i + 2) * sizeof(*files));
+		size_t n = 0;
+		enum fail f;
+
+		if (check_path)
+			files[n++] = check_path;
+		if (o.config)
+			files[n++] = (char *)o.config;
+		for (int j = i; j < argc; j++)
+			files[n++] = argv[j];
+		f = conf_check(files, n);
+		free(files);
+		return exit_status(f);
 	}
 	case MODE_SEND:
 		break;

@@ -190,10 +190,9 @@ add_field(struct message *m, size_t namelen)
 		m->fields = xrealloc(m->fields,
 		    m->fieldcap * sizeof(*m->fields));
 	}
+	memset(&m->fields[m->nfields], 0, sizeof(*m->fields));
 	m->fields[m->nfields].off = m->hdr.len;
-	m->fields[m->nfields].len = 0;
 	m->fields[m->nfields].namelen = namelen;
-	m->fields[m->nfields].removed = 0;
 	m->nfields++;
 }
 
@@ -430,7 +429,7 @@ address_field(const struct message *m, const struct field *f)
 
 /* Copies a field, with the addresses the callback rewrites replaced. */
 static void
-copy_field(struct message *m, const struct field *f, const struct rewrite *rw)
+copy_field(struct message *m, struct field *f, const struct rewrite *rw)
 {
 	const char *field = m->hdr.data + f->off, *v, *err;
 	struct addrlist l = { 0 };
@@ -438,9 +437,11 @@ copy_field(struct message *m, const struct field *f, const struct rewrite *rw)
 	int kind = rw->address ? address_field(m, f) : -1;
 
 	v = field_value(m, f, &vlen);
+	f->out_off = m->out.len;
 	/* a field that does not parse is sent as it came */
 	if (kind < 0 || addr_parse_list(v, vlen - 2, &l, &err) == -1) {
 		buf_add(&m->out, field, f->len);
+		f->out_len = f->len;
 		addrlist_free(&l);
 		return;
 	}
@@ -454,8 +455,10 @@ copy_field(struct message *m, const struct field *f, const struct rewrite *rw)
 		buf_addstr(&m->out, repl);
 		pos = (v - field) + l.v[i].end;
 		free(repl);
+		f->rewritten = 1;
 	}
 	buf_add(&m->out, field + pos, f->len - pos);
+	f->out_len = m->out.len - f->out_off;
 	addrlist_free(&l);
 }
 
@@ -472,6 +475,7 @@ msg_rewrite(struct message *m, const struct rewrite *rw)
 		else
 			copy_field(m, f, rw);
 	}
+	m->added_off = m->out.len;
 	if (!msg_field(m, "From", NULL) && rw->from_addr && *rw->from_addr) {
 		buf_addstr(&m->out, "From: ");
 		if (rw->from_name && *rw->from_name) {
@@ -485,6 +489,7 @@ msg_rewrite(struct message *m, const struct rewrite *rw)
 		add_date(&m->out, rw->now);
 	if (!msg_field(m, "Message-ID", NULL))
 		add_message_id(&m->out, rw->id_domain, rw->now);
+	m->added_end = m->out.len;
 	if (m->has_body)
 		buf_add(&m->out, "\r\n", 2);
 }

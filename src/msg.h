@@ -11,6 +11,8 @@ struct field {
 	size_t off, len;	/* the whole field in message.hdr, CRLF ends */
 	size_t namelen;
 	int removed;
+	size_t out_off, out_len;	/* the field as sent, in message.out */
+	int rewritten;		/* an address in it was replaced */
 };
 
 struct message {
@@ -25,6 +27,7 @@ struct message {
 	struct field *fields;
 	size_t nfields, fieldcap;
 	struct buf out;		/* the header as sent, after msg_rewrite() */
+	size_t added_off, added_end;	/* the fields msg_rewrite() added */
 	int has_body;		/* a blank line or body follows the header */
 	int ended;		/* a "." line ended the message in the header */
 	int out_sent;

@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "log.h"
 #include "msg.h"
+#include "progress.h"
 #include "smtp.h"
 #include "strset.h"
 #include "submit.h"
@@ -48,6 +49,7 @@ struct prepared {
 	struct source src;
 	struct relay relay;
 	long long start_ms;	/* when it came in, for the log's delay */
+	struct progress progress;
 };
 
 static const char *
@@ -159,6 +161,12 @@ next_piece(void *ctx, const char **data)
 	struct prepared *p = ctx;
 	size_t n = msg_next(&p->m, data);
 
+	if (p->progress.on) {
+		if (n > 0)
+			progress_step(&p->progress, n);
+		else
+			progress_end(&p->progress);
+	}
 	if (n == 0 && p->m.error != FAIL_NONE) {
 		p->src.error = p->m.error;
 		snprintf(p->src.error_msg, sizeof(p->src.error_msg), "%s",
@@ -289,7 +297,7 @@ prepare(const struct options *o, int fd)
 	account_relay(p->acct, &p->relay);
 	/* the secret last: the header the user wrote is parsed before any
 	 * secret the user may not read is in memory */
-	if (conf_needs_secret(p->acct) && !o->queue_only)
+	if (conf_needs_secret(p->acct) && !o->queue_only && !o->dry_run)
 		p->password = conf_password(p->acct);
 	return p;
 }
@@ -532,9 +540,11 @@ deliver(struct prepared *p, const struct options *o)
 		msg_set_deadline(&p->m, now_ms() +
 		    p->relay.timeout_session * 1000LL,
 		    p->relay.timeout_session);
+		progress_start(&p->progress, p->env.size);
 		session = smtp_open(&p->relay, p->password, &res);
 		if (res.fail == FAIL_NONE)
 			smtp_send(session, &p->env, &p->src, &p->policy, 1, &res);
+		progress_end(&p->progress);
 		smtp_close(session);
 	}
 	if (p->password) {
@@ -587,11 +597,108 @@ prepared_free(struct prepared *p)
 	free(p);
 }
 
+/* Header text as a terminal may show it: a line each, CRLF dropped. */
+static void
+print_field(const char *what, const char *p, size_t n)
+{
+	char *text = xstrndup(p, n), *line, *next;
+
+	fputs(what, stdout);
+	for (line = text; *line; line = next) {
+		next = line + strcspn(line, "\r\n");
+		if (*next)
+			*next++ = '\0';
+		if (*next == '\n')
+			next++;
+		if (line != text)
+			fputs("\n    ", stdout);
+		print_escaped(stdout, line);
+	}
+	putchar('\n');
+	free(text);
+}
+
+/*
+ * --dry-run: the message is read to its end and encoded as it would be
+ * sent, which finds what the session would refuse (a line too long); then
+ * what would have gone, and to whom. No socket, no secret.
+ */
+static enum fail
+dry_run(struct prepared *p)
+{
+	static const char *const tls[] = { "starttls", "tls", "none" };
+	static const char *const auth[] = { "off", "on", "plain", "login",
+	    "cram-md5", "scram-sha-1", "scram-sha-256" };
+	const struct message *m = &p->m;
+	char *out = xmalloc(WIRE_OUT_MAX(64 * 1024));
+	unsigned long long octets = 0;
+	struct wire w;
+	const char *data;
+	size_t n, take, i;
+	int eight = 0;
+
+	wire_init(&w, 0, p->src.stop_at_dot);
+	while (!w.ended && (n = p->src.next(p->src.ctx, &data)) > 0) {
+		for (; n > 0 && !w.ended; data += take, n -= take) {
+			take = n < 64 * 1024 ? n : 64 * 1024;
+			octets += wire_encode(&w, data, take, out);
+			for (i = 0; i < take && !eight; i++)
+				eight = (data[i] & 0x80) != 0;
+		}
+	}
+	if (!w.ended)
+		octets += wire_finish(&w, out);
+	free(out);
+	if (p->src.error != FAIL_NONE)
+		die(p->src.error, "%s", p->src.error_msg);
+	if (w.long_line && !p->policy.long_lines_send)
+		die(FAIL_DATA, "line %lu of the message is longer than %d "
+		    "octets; not sent (see long_lines in sendmail.ini(5))",
+		    w.long_line, WIRE_MAX_LINE);
+
+	fputs("account: ", stdout);
+	print_escaped(stdout, p->acct->name);
+	fputs(" in ", stdout);
+	print_escaped(stdout, p->acct->file);
+	fputs("\nrelay: ", stdout);
+	print_escaped(stdout, p->relay.host);
+	printf(" port %s, tls %s, auth %s\n", p->relay.port,
+	    tls[p->relay.tls], auth[p->relay.auth]);
+	fputs("sender: <", stdout);
+	print_escaped(stdout, p->env.from);
+	fputs(">\n", stdout);
+	for (i = 0; i < p->env.nrcpt; i++) {
+		fputs("recipient: <", stdout);
+		print_escaped(stdout, p->env.rcpt[i]);
+		fputs(">\n", stdout);
+	}
+	for (i = 0; i < m->nfields; i++) {
+		const struct field *f = &m->fields[i];
+
+		if (f->removed)
+			print_field("removed: ", m->hdr.data + f->off, f->len);
+		else if (f->rewritten) {
+			print_field("rewritten: ", m->hdr.data + f->off, f->len);
+			print_field("  as: ", m->out.data + f->out_off,
+			    f->out_len);
+		}
+	}
+	for (const char *a = m->out.data + m->added_off, *end = m->out.data +
+	    m->added_end, *nl; a < end; a = nl + 2) {
+		/* each added field is one line */
+		nl = strstr(a, "\r\n");
+		print_field("added: ", a, nl - a);
+	}
+	printf("size: %llu octets, %s\n", octets, eight ? "8-bit" : "7-bit");
+	puts("not sent: --dry-run");
+	return FAIL_NONE;
+}
+
 enum fail
 submit(const struct options *o, int fd)
 {
 	struct prepared *p = prepare(o, fd);
-	enum fail f = deliver(p, o);
+	enum fail f = o->dry_run ? dry_run(p) : deliver(p, o);
 
 	prepared_free(p);
 	return f;

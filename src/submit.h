@@ -17,6 +17,7 @@ struct options {
 	const char *envid;	/* -V, as ENVID= wants it (xtext) */
 	int all_or_nothing;	/* -bs: no delivery to only some recipients */
 	int queue_only;		/* -odq: into the queue, not to the relay */
+	int dry_run;		/* --dry-run: prepare, report, don't connect */
 	char **rcpts;		/* recipient arguments */
 	size_t nrcpts;
 };

@@ -21,6 +21,7 @@ const char *progname = "smtpsend";
 int verbose;
 FILE *trace_file;
 int privileged;
+int stderr_midline;
 
 void
 drop_privilege(void)
@@ -155,6 +156,12 @@ buf_add_escaped(struct buf *b, const char *s, size_t n)
 	escape(s, n, put_buf, b);
 }
 
+void
+print_escaped(FILE *fp, const char *s)
+{
+	put_escaped(fp, s, strlen(s));
+}
+
 /* One diagnostic line; a format ending in ':' gets strerror appended. */
 static void
 vline(FILE *fp, const char *prefix, int err, const char *fmt, va_list ap)
@@ -173,6 +180,11 @@ vline(FILE *fp, const char *prefix, int err, const char *fmt, va_list ap)
 	va_end(copy);
 	if (len < 0)
 		len = 0;
+	/* a message never ends up behind a progress line */
+	if (fp == stderr && stderr_midline) {
+		fputc('\n', fp);
+		stderr_midline = 0;
+	}
 	fputs(prefix, fp);
 	put_escaped(fp, text, len);
 	if (n > 0 && fmt[n - 1] == ':')

@@ -27,6 +27,7 @@ extern const char *progname;
 extern int verbose;		/* -v: trace to stderr */
 extern FILE *trace_file;	/* -X: trace to this file too */
 extern int privileged;		/* running setgid SPOOL_GROUP for the user */
+extern int stderr_midline;	/* a progress line waits for its end there */
 
 void drop_privilege(void);	/* for good: the user's own rights only */
 int as_user(int);		/* 1: the user's rights for a while, 0: back */
@@ -38,6 +39,8 @@ void die(enum fail, const char *, ...)
 void warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 void trace(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* s with what a terminal would obey (controls, bad UTF-8) as \xNN */
+void print_escaped(FILE *, const char *s);
 
 void *xmalloc(size_t);
 void *xrealloc(void *, size_t);

@@ -57,6 +57,44 @@ load(void *arg)
 	conf_free(c);
 }
 
+/* conf_read_all: every problem, in order, and what is valid kept. */
+static void
+collect(void *ctx, unsigned long line, const char *what)
+{
+	struct buf *b = ctx;
+
+	buf_printf(b, "%lu %s|", line, what);
+}
+
+static void
+all_problems(void)
+{
+	struct buf b = { 0 };
+	struct config *c;
+	char *why;
+
+	config("[a]\nhost = h\nport = x\nhots = y\nnonsense\nhost = h2\n"
+	    "[a]\nfrom = a@example.org\n[b\n");
+	c = conf_read_all(path, collect, &b);
+	CHECK(c && b.data && !strcmp(b.data, "3 [a] port: not a port number "
+	    "(1-65535)|4 [a] hots: unknown key (did you mean host?)|5 syntax "
+	    "error: expected [section] or key = value|6 [a] host: set twice "
+	    "in one section|7 [a] again, first at line 1: its keys join that "
+	    "section's|9 syntax error: no ] after [|"), "conf_read_all: %s",
+	    b.data ? b.data : "(nothing)");
+	if (c) {
+		struct account *a = conf_build(c, "a", &why);
+
+		CHECK(conf_section_line(c, "a") == 1, "[a] is on line 1");
+		CHECK(!why && !strcmp(a->host, "h") && a->from &&
+		    !strcmp(a->from, "a@example.org"), "conf_read_all keeps "
+		    "what is valid: host %s, %s", a->host, why ? why : "");
+		free(why);
+	}
+	conf_free(c);
+	buf_free(&b);
+}
+
 /* The config in path must fail with 78 and a message containing want. */
 static void
 bad(const char *name, const char *text, const char *want)
@@ -361,7 +399,12 @@ main(void)
 	    "[a] retry_max: not a time");
 
 	bad("unknown key", "[a]\nhost = h\nhots = x\n", "t.ini:3: [a] hots: "
-	    "unknown key");
+	    "unknown key (did you mean host?)");
+	bad("unknown key, nothing like it", "[a]\nhost = h\nqqqqqq = x\n",
+	    "t.ini:3: [a] qqqqqq: unknown key");
+	bad("only the first problem", "[a]\nhost = h\nport = x\nhots = y\n",
+	    "t.ini:3: [a] port: not a port number (1-65535)");
+	all_problems();
 	bad("bad port", "[a]\nhost = h\nport = 70000\n", ":3: [a] port: not a "
 	    "port number");
 	bad("bad tls", "[a]\nhost = h\ntls = maybe\n", ":3: [a] tls: must be");
