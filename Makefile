@@ -244,7 +244,7 @@ uninstall:
 			$(DESTDIR)$(PREFIX)/bin/mailq \
 			$(DESTDIR)$(PREFIX)/bin/newaliases; \
 	fi
-	for d in /tmp /corrupt /failed ""; do \
+	for d in /tmp /corrupt /failed /tls ""; do \
 		[ ! -d $(DESTDIR)$(SPOOLDIR)$$d ] || \
 			rmdir $(DESTDIR)$(SPOOLDIR)$$d 2>/dev/null || \
 			echo "kept $(DESTDIR)$(SPOOLDIR)$$d: not empty"; \

@@ -40,8 +40,9 @@ _smtpsend_accounts()
 _smtpsend()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= i
-	local flags='-a -B -b -bi -bm -bp -bs -C -F -f -i -N -oi -odq -q -qI
-		-R -r -t -V -v -X --delete --help --version --'
+	local flags='-a -B -b -bi -bm -bp -bs -C -F -f -i -L -N -oi -odq -q -qI
+		-R -r -t -V -v -X --check-config --delete --dry-run --serverinfo
+		--help --version --'
 
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 	COMPREPLY=()
@@ -49,13 +50,13 @@ _smtpsend()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
 		--) return ;;
-		-[aBbCFfNRrVX] | -qI | --delete) ((i++)) ;;
+		-[aBbCFfLNRrVX] | -qI | --delete) ((i++)) ;;
 		-*) ;;
 		*) return ;;
 		esac
 	done
 	case $prev in
-	-a)
+	-a | --serverinfo)
 		local IFS=$'\n'	# a name may hold a space
 		COMPREPLY=($(compgen -W "$(_smtpsend_accounts)" -- "$cur"))
 		return ;;
@@ -65,7 +66,7 @@ _smtpsend()
 	-b)
 		COMPREPLY=($(compgen -W 'm p s i' -- "$cur"))
 		return ;;
-	-C | -X)
+	-C | -X | --check-config)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-N)
@@ -78,7 +79,7 @@ _smtpsend()
 	-R)
 		COMPREPLY=($(compgen -W 'full hdrs' -- "$cur"))
 		return ;;
-	-F | -f | -r | -V | -qI | --delete)
+	-F | -f | -L | -r | -V | -qI | --delete)
 		return ;;
 	esac
 	case $cur in
