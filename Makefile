@@ -43,7 +43,7 @@ src/qrun.o: src/bounce.h src/conf.h src/log.h src/net.h src/qrun.h src/queue.h s
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
 src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
-src/submit.o: src/addr.h src/alias.h src/conf.h src/log.h src/msg.h src/progress.h src/smtp.h \
+src/submit.o: src/addr.h src/alias.h src/auth.h src/conf.h src/log.h src/msg.h src/progress.h src/smtp.h \
 	src/strset.h src/submit.h src/util.h config.mk
 src/smtp.o: src/auth.h src/conf.h src/net.h src/reply.h src/smtp.h src/tlscache.h \
 	src/tls.h src/util.h src/wire.h config.mk

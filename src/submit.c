@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "alias.h"
 #include "conf.h"
+#include "auth.h"
 #include "log.h"
 #include "msg.h"
 #include "progress.h"
@@ -627,8 +628,6 @@ static enum fail
 dry_run(struct prepared *p)
 {
 	static const char *const tls[] = { "starttls", "tls", "none" };
-	static const char *const auth[] = { "off", "on", "plain", "login",
-	    "cram-md5", "scram-sha-1", "scram-sha-256" };
 	const struct message *m = &p->m;
 	char *out = xmalloc(WIRE_OUT_MAX(64 * 1024));
 	unsigned long long octets = 0;
@@ -663,7 +662,8 @@ dry_run(struct prepared *p)
 	fputs("\nrelay: ", stdout);
 	print_escaped(stdout, p->relay.host);
 	printf(" port %s, tls %s, auth %s\n", p->relay.port,
-	    tls[p->relay.tls], auth[p->relay.auth]);
+	    tls[p->relay.tls], p->relay.auth == AUTH_OFF ? "off" :
+	    auth_config_name(p->relay.auth));
 	fputs("sender: <", stdout);
 	print_escaped(stdout, p->env.from);
 	fputs(">\n", stdout);
