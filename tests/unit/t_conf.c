@@ -847,7 +847,7 @@ main(void)
 	conf_free(c);
 	c = conf_read("sendmail.ini.example");
 	a = conf_account(c, "local", NULL);
-	CHECK(a->plaintext_auth_loopback && !strcmp(a->port, "25"),
+	CHECK(a->plaintext_auth_loopback && !strcmp(a->port, "587"),
 	    "sendmail.ini.example: [local]");
 	conf_free(c);
 
