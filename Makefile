@@ -5,8 +5,8 @@ include config.mk
 
 SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/cert.c src/conf.c \
 	src/confcheck.c src/dsn.c src/lines.c src/log.c src/msg.c src/net.c \
-	src/progress.c src/qenv.c src/qrun.c src/queue.c src/reply.c src/serve.c \
-	src/serverinfo.c src/smtp.c src/strset.c src/submit.c src/tls.c \
+	src/progress.c src/qenv.c src/qrun.c src/queue.c src/reply.c src/secret.c \
+	src/serve.c src/serverinfo.c src/smtp.c src/strset.c src/submit.c src/tls.c \
 	src/tlscache.c src/util.c \
 	src/wire.c
 OBJ = $(SRC:.c=.o)
@@ -41,6 +41,7 @@ src/queue.o: src/queue.h config.mk
 src/qrun.o: src/bounce.h src/conf.h src/log.h src/net.h src/qrun.h src/queue.h src/reply.h \
 	src/smtp.h src/submit.h src/util.h config.mk
 src/reply.o: src/net.h src/reply.h src/util.h config.mk
+src/secret.o: src/conf.h src/util.h config.mk
 src/serve.o: src/addr.h src/lines.h src/serve.h src/submit.h src/util.h \
 	config.mk
 src/submit.o: src/addr.h src/alias.h src/auth.h src/conf.h src/log.h src/msg.h src/progress.h src/smtp.h \

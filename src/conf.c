@@ -6,14 +6,10 @@
  */
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -32,8 +28,7 @@
 #include "strset.h"
 
 #define DEFAULTS "defaults"
-#define MAX_SECRET 65536	/* an OAuth token can be long */
-#define MAX_LINE 69632		/* MAX_SECRET + 4096: "password = " a secret */
+#define MAX_LINE 69632		/* CONF_MAX_SECRET + 4096: "password = " a secret */
 #define MAX_FILE 1048576
 #define STR(n) STR_(n)
 #define STR_(n) #n
@@ -498,8 +493,8 @@ on_setting(void *user, const char *section, const char *key,
 		parse_error(c, section, key, why);
 		return 0;
 	}
-	if (!strcmp(key, "password") && strlen(value) > MAX_SECRET) {
-		parse_error(c, section, key, "longer than " STR(MAX_SECRET)
+	if (!strcmp(key, "password") && strlen(value) > CONF_MAX_SECRET) {
+		parse_error(c, section, key, "longer than " STR(CONF_MAX_SECRET)
 		    " bytes");
 		return 0;
 	}
@@ -655,8 +650,9 @@ private_problem(const struct stat *st, const char *what)
 	return NULL;
 }
 
-static void
-check_trusted(const struct stat *st, const char *path, const char *subject)
+void
+conf_check_trusted(const struct stat *st, const char *path,
+    const char *subject)
 {
 	char *why = trust_problem(st, subject);
 
@@ -664,8 +660,8 @@ check_trusted(const struct stat *st, const char *path, const char *subject)
 		die(FAIL_CONFIG, "%s: %s", path, why);
 }
 
-static void
-check_private(const struct stat *st, const char *path, const char *what)
+void
+conf_check_private(const struct stat *st, const char *path, const char *what)
 {
 	char *why = private_problem(st, what);
 
@@ -787,7 +783,7 @@ conf_read(const char *path)
 		    "root:" SPOOL_GROUP " mode 0640");
 	if (fd == -1)
 		die(FAIL_CONFIG, "%s:", path);
-	check_trusted(&st, path, "");
+	conf_check_trusted(&st, path, "");
 	text = read_all(fd, path, &len, &cap);
 	close(fd);
 	c = conf_parse(path, text, len, &error);
@@ -796,7 +792,7 @@ conf_read(const char *path)
 	if (!c)
 		die(FAIL_CONFIG, "%s", error);
 	if (c->has_password)
-		check_private(&st, path, "a file holding a password");
+		conf_check_private(&st, path, "a file holding a password");
 	return c;
 }
 
@@ -1125,224 +1121,6 @@ const char *
 conf_account_name(const struct config *c, size_t i)
 {
 	return i < c->accounts.n ? c->accounts.v[i] : NULL;
-}
-
-/* A buffer that holds a secret: wiped in full before it is freed. */
-struct secret {
-	char *data;
-	size_t len, cap;
-};
-
-static void
-secret_free(struct secret *s)
-{
-	wipe(s->data, s->cap);
-	free(s->data);
-	s->data = NULL;
-	s->len = s->cap = 0;
-}
-
-/*
- * The password: the first line of what was read, in a buffer of its own
- * size. The whole buffer read is wiped and freed, whatever happens.
- * full says whether more followed than the buffer holds.
- */
-static char *
-first_line(struct secret *s, int full, const char *what)
-{
-	size_t len = 0;
-	char *pw;
-
-	while (len < s->len && s->data[len] != '\n' && s->data[len] != '\r')
-		len++;
-	if (len > MAX_SECRET || (len == s->len && full)) {
-		secret_free(s);
-		die(FAIL_CONFIG, "%s: the password is longer than %d bytes", what,
-		    MAX_SECRET);
-	}
-	if (len == 0 || memchr(s->data, '\0', len)) {
-		secret_free(s);
-		die(FAIL_CONFIG, "%s gave an empty or binary password", what);
-	}
-	pw = xstrndup(s->data, len);
-	secret_free(s);
-	return pw;
-}
-
-static char *
-password_from_file(const struct account *a)
-{
-	struct secret s = { 0 };
-	struct stat st;
-	char *what, *pw;
-	ssize_t r;
-	int fd = open_regular(a->password_file, 1, &st);
-
-	if (fd == -2)
-		die(FAIL_CONFIG, "%s: the password file is not a regular file",
-		    a->password_file);
-	if (fd == -1 && errno == ELOOP)
-		die(FAIL_CONFIG, "password_file %s: a symbolic link, which "
-		    "smtpsend does not follow: name the file itself",
-		    a->password_file);
-	if (fd == -1)
-		die(FAIL_CONFIG, "password_file %s:", a->password_file);
-	check_trusted(&st, a->password_file, "the password file is ");
-	check_private(&st, a->password_file, "the password file");
-	/* room for the longest password and its line end */
-	s.cap = MAX_SECRET + 2;
-	s.data = xmalloc(s.cap);
-	while (s.len < s.cap && (r = read(fd, s.data + s.len,
-	    s.cap - s.len)) != 0) {
-		if (r < 0 && errno != EINTR) {
-			secret_free(&s);
-			die(FAIL_CONFIG, "password_file %s:", a->password_file);
-		}
-		if (r > 0)
-			s.len += (size_t)r;
-	}
-	close(fd);
-	what = xasprintf("password_file %s", a->password_file);
-	pw = first_line(&s, s.len == s.cap, what);
-	free(what);
-	return pw;
-}
-
-/* The command took too long: it and its children are killed. */
-static void
-command_timed_out(const struct account *a, pid_t pid, struct secret *s)
-{
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-		;
-	secret_free(s);
-	die(FAIL_CONFIG, "password_command timed out after %d s and was "
-	    "killed; raise timeout_password_command if it needs longer",
-	    a->timeout_password_command);
-}
-
-/* dup2, but a descriptor already in place loses its close-on-exec. */
-static int
-move_fd(int from, int to)
-{
-	if (from == to)
-		return fcntl(to, F_SETFD, 0);
-	return dup2(from, to) == -1 ? -1 : 0;
-}
-
-static char *
-password_from_command(const struct account *a)
-{
-	struct secret s = { 0 };
-	struct pollfd pfd_in;
-	long long deadline = now_ms() + a->timeout_password_command * 1000LL;
-	int pfd[2], null, status, full = 0;
-	char drain[4096];
-	pid_t pid;
-	ssize_t r;
-
-	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		die(FAIL_OS, "/dev/null:");
-	if (pipe(pfd) == -1 || fcntl(pfd[0], F_SETFD, FD_CLOEXEC) == -1 ||
-	    fcntl(pfd[1], F_SETFD, FD_CLOEXEC) == -1)
-		die(FAIL_OS, "pipe:");
-	if ((pid = fork()) == -1)
-		die(FAIL_OS, "fork:");
-	if (pid == 0) {
-		/*
-		 * stdin is the message: the command must not read it. Its
-		 * own process group, so that a timeout kills its children
-		 * too; nothing of ours but 0-2.
-		 */
-		setpgid(0, 0);
-		signal(SIGPIPE, SIG_DFL);
-		if (move_fd(null, 0) == -1 || move_fd(pfd[1], 1) == -1)
-			_exit(127);
-		closefrom(3);
-		/* run for another user, it sees nothing of theirs */
-		if (privileged) {
-			static char *const clean[] = { "PATH=/usr/bin:/bin",
-			    "HOME=/", NULL };
-			gid_t g = getegid();
-
-			/* wholly the group's, or the shell would drop it */
-			if (setregid(g, g) == -1)
-				_exit(127);
-
-			execle("/bin/sh", "sh", "-c", a->password_command,
-			    (char *)NULL, clean);
-			_exit(127);
-		}
-		execl("/bin/sh", "sh", "-c", a->password_command, (char *)NULL);
-		_exit(127);
-	}
-	setpgid(pid, pid);	/* either may run first */
-	close(null);
-	close(pfd[1]);
-	s.cap = MAX_SECRET + 2;
-	s.data = xmalloc(s.cap);
-	pfd_in.fd = pfd[0];
-	pfd_in.events = POLLIN;
-	for (;;) {
-		long long left = deadline - now_ms();
-		int n;
-
-		if (left <= 0)
-			command_timed_out(a, pid, &s);
-		if ((n = poll(&pfd_in, 1, left > INT_MAX ? INT_MAX :
-		    (int)left)) == -1 && errno != EINTR)
-			die(FAIL_OS, "poll:");
-		if (n <= 0)
-			continue;
-		/* past the longest password, the rest is read and dropped */
-		if (s.len < s.cap)
-			r = read(pfd[0], s.data + s.len, s.cap - s.len);
-		else
-			r = read(pfd[0], drain, sizeof(drain));
-		if (r == 0)
-			break;
-		if (r < 0 && errno != EINTR && errno != EAGAIN) {
-			wipe(drain, sizeof(drain));
-			secret_free(&s);
-			die(FAIL_OS, "password_command: read:");
-		}
-		if (r > 0 && s.len < s.cap)
-			s.len += (size_t)r;
-		else if (r > 0)
-			full = 1;
-	}
-	wipe(drain, sizeof(drain));
-	close(pfd[0]);
-	/* it closed its output; it must still exit in time */
-	while ((r = waitpid(pid, &status, WNOHANG)) == 0 ||
-	    (r == -1 && errno == EINTR)) {
-		struct timespec tick = { 0, 10 * 1000 * 1000 };
-
-		if (now_ms() >= deadline)
-			command_timed_out(a, pid, &s);
-		nanosleep(&tick, NULL);
-	}
-	if (r == -1)
-		die(FAIL_OS, "waitpid:");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		secret_free(&s);
-		die(FAIL_CONFIG, "password_command failed (%s %d)",
-		    WIFEXITED(status) ? "exit status" : "signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-	}
-	return first_line(&s, full || s.len == s.cap, "password_command");
-}
-
-char *
-conf_password(const struct account *a)
-{
-	if (a->password)
-		return xstrdup(a->password);
-	if (a->password_file)
-		return password_from_file(a);
-	if (a->password_command)
-		return password_from_command(a);
-	return NULL;
 }
 
 void

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#define CONF_MAX_SECRET	65536	/* an OAuth token can be long */
+
 enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_NONE };
 enum auth_mode { AUTH_OFF, AUTH_AUTO, AUTH_PLAIN, AUTH_LOGIN, AUTH_CRAM_MD5,
     AUTH_SCRAM_SHA_1, AUTH_SCRAM_SHA_256, AUTH_SCRAM_SHA_1_PLUS,
@@ -137,6 +139,16 @@ const char *conf_account_name(const struct config *, size_t i);
  * free it. Dies with FAIL_CONFIG when there is none or it is too long.
  */
 char *conf_password(const struct account *);
+
+/*
+ * Die (FAIL_CONFIG) unless the file is the user's or root's and writable by
+ * no one else; and, for conf_check_private, readable by no one else but
+ * the group smtpsend. subject and what name the file in the message.
+ */
+void conf_check_trusted(const struct stat *, const char *path,
+    const char *subject);
+void conf_check_private(const struct stat *, const char *path,
+    const char *what);
 
 /* Whether the account's auth needs a password (or token) at all. */
 int conf_needs_secret(const struct account *);
