@@ -885,41 +885,25 @@ set_section(const struct config *c, const char *section, struct account *a,
 }
 
 /*
- * The system's config queues in the system's spool; any other (the user's
- * own, or one named with -C) in the user's state directory, which is
- * theirs alone. No HOME (cron, at): no user queue.
+ * Where an account keeps its state, the "queue" or the "tls" sessions to
+ * resume: the system's config in the system's spool (the queue is the
+ * spool itself; each user's sessions are apart in tls/), any other (the
+ * user's own, or one named with -C) in the user's state directory, which
+ * is theirs alone. No HOME (cron, at): none.
  */
 static char *
-default_queue_dir(const char *conf_path, char *buf, size_t len)
+state_dir(const char *conf_path, const char *what, char *buf, size_t len)
 {
 	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
 	int n;
 
 	if (!strcmp(conf_path, SYSCONFDIR "/sendmail.ini"))
-		n = snprintf(buf, len, "%s", SPOOLDIR);
+		n = strcmp(what, "queue") ? snprintf(buf, len, "%s/%s", SPOOLDIR,
+		    what) : snprintf(buf, len, "%s", SPOOLDIR);
 	else if (xdg && *xdg == '/')
-		n = snprintf(buf, len, "%s/smtpsend/queue", xdg);
+		n = snprintf(buf, len, "%s/smtpsend/%s", xdg, what);
 	else if (home && *home == '/')
-		n = snprintf(buf, len, "%s/.local/state/smtpsend/queue", home);
-	else
-		return NULL;
-	return n > 0 && (size_t)n < len ? buf : NULL;
-}
-
-/* TLS sessions to resume are kept beside the queue: in the spool for
- * the system's config (each user's apart), else in the user's state. */
-static char *
-default_tls_cache_dir(const char *conf_path, char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (!strcmp(conf_path, SYSCONFDIR "/sendmail.ini"))
-		n = snprintf(buf, len, "%s/tls", SPOOLDIR);
-	else if (xdg && *xdg == '/')
-		n = snprintf(buf, len, "%s/smtpsend/tls", xdg);
-	else if (home && *home == '/')
-		n = snprintf(buf, len, "%s/.local/state/smtpsend/tls", home);
+		n = snprintf(buf, len, "%s/.local/state/smtpsend/%s", home, what);
 	else
 		return NULL;
 	return n > 0 && (size_t)n < len ? buf : NULL;
@@ -953,10 +937,10 @@ build(struct config *c, const char *name)
 	a->name = (char *)name;
 	a->file = c->path;
 	if (!a->queue_dir)
-		a->queue_dir = default_queue_dir(c->path, a->queue_dir_default,
+		a->queue_dir = state_dir(c->path, "queue", a->queue_dir_default,
 		    sizeof(a->queue_dir_default));
 	if (a->tls_resume)
-		a->tls_cache_dir = default_tls_cache_dir(c->path,
+		a->tls_cache_dir = state_dir(c->path, "tls",
 		    a->tls_cache_dir_default, sizeof(a->tls_cache_dir_default));
 
 	/* a phase's own timeout, else "timeout", else RFC 5321's */
