@@ -47,24 +47,34 @@ respond(struct auth *a, const char *challenge, const char **why)
 	return plain;
 }
 
+/* The AUTH line: the mechanism, then base64 of gs2 header and bare. */
+static void
+client_first(struct auth *a, const char *gs2, const char *bare,
+    const char *name)
+{
+	char *cmd = auth_command(a), *msg = xasprintf("%s%s", gs2, bare);
+	char *enc = b64(msg), *want = xasprintf("AUTH %s %s",
+	    auth_name(a->mech), enc);
+
+	CHECK(!strcmp(cmd, want), "%s: client-first, gs2 header %s: %s", name,
+	    gs2, cmd);
+	free(want);
+	free(enc);
+	free(msg);
+	free(cmd);
+}
+
 static void
 scram(enum auth_mode m, const char *nonce, const char *server_first,
     const char *client_final, const char *server_final, const char *name)
 {
 	struct auth a = { .mech = m, .user = "user", .password = "pencil",
 	    .fixed_nonce = nonce };
-	char *cmd = auth_command(&a), *first = b64(""), *want, *got;
+	char *bare = xasprintf("n=user,r=%s", nonce), *got;
 	const char *why = "";
 
-	free(first);
-	want = xasprintf("n,,n=user,r=%s", nonce);
-	first = b64(want);
-	free(want);
-	want = xasprintf("AUTH %s %s", auth_name(m), first);
-	CHECK(!strcmp(cmd, want), "%s: client-first: %s", name, cmd);
-	free(want);
-	free(first);
-	free(cmd);
+	client_first(&a, "n,,", bare, name);
+	free(bare);
 	got = respond(&a, server_first, &why);
 	CHECK(got && !strcmp(got, client_final), "%s: client-final: %s", name,
 	    got ? got : why);
@@ -141,21 +151,13 @@ scram_bound(enum auth_mode m, const char *gs2, const char *name)
 	struct auth a = { .mech = m, .user = "user", .password = "pencil",
 	    .fixed_nonce = "clientnonce", .cb_type = "tls-exporter",
 	    .cb_len = sizeof(cb) };
-	char *cmd, *got, *want, *bare, *sfirst, *v, *c64, saltb64[64];
+	char *got, *want, *bare, *sfirst, *v, *c64, saltb64[64];
 	const char *why = "", *proof;
 	struct buf cbind = { 0 };
 
 	memcpy(a.cb_data, cb, sizeof(cb));
-	cmd = auth_command(&a);
 	bare = xstrdup("n=user,r=clientnonce");
-	want = xasprintf("%s%s", gs2, bare);
-	got = b64(want);
-	free(want);
-	want = xasprintf("AUTH %s %s", auth_name(m), got);
-	CHECK(!strcmp(cmd, want), "%s: client-first has %s", name, gs2);
-	free(want);
-	free(got);
-	free(cmd);
+	client_first(&a, gs2, bare, name);
 	base64_encode(salt, sizeof(salt) - 1, saltb64);
 	sfirst = xasprintf("r=clientnonceSERVER,s=%s,i=4096", saltb64);
 	got = respond(&a, sfirst, &why);
