@@ -136,7 +136,8 @@ tests/fuzz/dsn: tests/fuzz/dsn.c src/dsn.c src/dsn.h
 tests/fuzz/auth: tests/fuzz/auth.c src/auth.c src/util.c src/auth.h
 	$(FUZZ_BUILD) tests/fuzz/auth.c src/auth.c src/util.c $(LDLIBS)
 
-SESSION_SRC = src/smtp.c src/net.c src/tls.c src/reply.c src/auth.c \
+SESSION_SRC = src/smtp.c src/net.c src/tls.c src/cert.c src/tlscache.c \
+	src/reply.c src/auth.c \
 	src/wire.c src/util.c
 
 tests/fuzz/session: tests/fuzz/session.c $(SESSION_SRC) src/smtp.h src/net.h
