@@ -570,9 +570,12 @@ send_auth(struct smtp *s)
 	secret_cmd(s, line, shown);
 }
 
-/* The outcome of AUTH; 0 if accepted, else -1 after fail(). */
+/*
+ * The outcome of AUTH; 0 if accepted, else -1 after fail(). drop: the
+ * server is reading a pipelined message, so a QUIT would be part of it.
+ */
 static int
-auth_outcome(struct smtp *s, const struct answer *a)
+auth_outcome(struct smtp *s, const struct answer *a, int drop)
 {
 	const char *hint = auth_hint(a->code, a->text);
 	const char *said = s->auth.error;
@@ -580,10 +583,10 @@ auth_outcome(struct smtp *s, const struct answer *a)
 	if (a->code == 235)
 		return 0;
 	if (a->code >= 400 && a->code < 500)
-		fail(s, FAIL_TEMP, 0, "authentication failed for now (AUTH %s): "
+		fail(s, FAIL_TEMP, drop, "authentication failed for now (AUTH %s): "
 		    "%s", auth_name(s->auth.mech), a->text);
 	else
-		fail(s, FAIL_AUTH, 0, "authentication rejected (AUTH %s): %s%s%s%s"
+		fail(s, FAIL_AUTH, drop, "authentication rejected (AUTH %s): %s%s%s%s"
 		    "%s%s", auth_name(s->auth.mech), a->text,
 		    *said ? " [" : "", said, *said ? "]" : "",
 		    hint ? "; " : "", hint ? hint : "");
@@ -685,7 +688,7 @@ authenticate(struct smtp *s)
 		secret_cmd(s, resp, "<redacted>");
 	}
 	keep(&ans, &s->reply);
-	if (auth_outcome(s, &ans) == 0) {
+	if (auth_outcome(s, &ans, 0) == 0) {
 		/* SCRAM: the server must have proved itself too */
 		if (auth_done(&s->auth, &why) == -1)
 			fail(s, FAIL_PROTO, 0, "protocol error: %s", why);
@@ -982,7 +985,22 @@ sender_outcome(struct smtp *s, int in_data)
 {
 	struct txn *t = &s->t;
 
-	if (t->auth.code && auth_outcome(s, &t->auth) == -1)
+	if (t->auth.code == 334) {
+		/*
+		 * A challenge after the whole response: the server took the
+		 * commands that went with AUTH for SASL answers, so their
+		 * replies are not theirs. If it still asks, cancel.
+		 */
+		if (!in_data && s->reply.code == 334) {
+			cmd(s, "*");
+			if (wait_reply(s, s->relay->timeout.command) == -1)
+				return -1;
+		}
+		fail(s, FAIL_PROTO, in_data, "protocol error: unexpected AUTH "
+		    "challenge (AUTH %s)", auth_name(s->auth.mech));
+		return -1;
+	}
+	if (t->auth.code && auth_outcome(s, &t->auth, in_data) == -1)
 		return -1;
 	if (t->mail.code / 100 != 2) {
 		if (in_data)

@@ -125,7 +125,8 @@ class Script:
                 return ("sleep", float(s.split()[1]))
             except ValueError:
                 pass
-        if word == "!scram" and len(s.split()) in (2, 3):
+        if word == "!scram" and (len(s.split()) == 2 or (len(s.split()) == 3
+                                 and s.split()[2] in ("badsig", "loop"))):
             # a SCRAM server for the rest of the exchange (see Scram)
             return ("scram", s.split()[1:])
         if word == "!raw" and s.startswith("!raw "):
@@ -184,14 +185,16 @@ class Scram:
     """The server's side of SCRAM-SHA-1/-256 and -PLUS (RFC 5802, 7677,
     5929, 9266), written from the RFCs apart from smtpsend's code: it checks
     the client's proof and channel binding and proves the password back
-    (or, with "badsig", sends a wrong signature)."""
+    (or, with "badsig", sends a wrong signature; with "loop", challenges
+    again after its signature instead of ending with 235)."""
 
-    def __init__(self, mech, password, badsig, sock, tls):
+    def __init__(self, mech, password, how, sock, tls):
         self.hash = hashlib.sha1 if mech.startswith("SCRAM-SHA-1") \
             else hashlib.sha256
         self.plus = mech.endswith("-PLUS")
         self.password = password.encode()
-        self.badsig = badsig
+        self.badsig = how == "badsig"
+        self.loop = how == "loop"
         self.sock = sock
         self.tls = tls
         self.state = "first"
@@ -209,6 +212,8 @@ class Scram:
 
     def step(self, line):
         """The reply to the client's next message (base64 line)."""
+        if line == b"*":
+            return b"501 5.7.0 cancelled", "*"     # RFC 4954 4
         try:
             msg = base64.b64decode(line, validate=True).decode()
         except (ValueError, UnicodeDecodeError):
@@ -255,10 +260,13 @@ class Scram:
             if self.badsig:
                 ssig = bytes(len(ssig))
             self.state = "done"
+            self.final = b"334 " + base64.b64encode(b"v=" + base64.b64encode(
+                ssig))
             shown = "[scram client-final: gs2 %s, binding %s, proof ok]" % (
                 self.gs2, self.cbname or "none")
-            return b"334 " + base64.b64encode(b"v=" + base64.b64encode(
-                ssig)), shown
+            return self.final, shown
+        if self.loop:
+            return self.final, "[scram: %s]" % (line.decode() or "empty")
         return b"235 2.7.0 ok", "[scram: %s]" % (line.decode() or "empty")
 
 
@@ -463,7 +471,8 @@ class Session:
             elif action == "scram":
                 words = self.line.split()
                 self.scram = Scram(words[1].decode().upper(), arg[0],
-                                   arg[1:] == ["badsig"], self.sock, self.tls)
+                                   arg[1] if arg[1:] else None, self.sock,
+                                   self.tls)
                 if len(words) > 2:
                     reply, _ = self.scram.step(words[2])
                 else:
