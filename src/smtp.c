@@ -609,6 +609,11 @@ no_mechanism(struct smtp *s)
 		    "this session has none (no TLS, or TLS 1.2 without the "
 		    "extended master secret); set auth = scram-sha-256",
 		    auth_name(auth_choose(a->auth, s->mechs, 1)));
+	else if (a->auth == AUTH_EXTERNAL)
+		/* the certificate is all there is: no password to suggest */
+		fail(s, FAIL_PERM, 0, "no usable AUTH mechanism: %s offers %s, "
+		    "not EXTERNAL; if it checks the client certificate during "
+		    "TLS, set auth = off", a->host, *s->mechs ? s->mechs : "none");
 	else if (*known) {
 		char wanted[32];
 
