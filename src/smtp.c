@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -105,6 +106,8 @@ struct smtp {
 	long long size_limit;
 	char *mechs;		/* offered SASL mechanisms, space separated */
 	struct tls_trust *trust;	/* loading while we connect */
+	struct buf resume;		/* the TLS session to resume, if any */
+	long long verified;		/* when its certificate was checked */
 	struct buf tls_key;	/* the TLS session cache's key */
 	int auth_deferred;	/* AUTH goes with the first MAIL */
 	struct auth auth;
@@ -507,19 +510,14 @@ handshake(struct smtp *s)
 {
 	const struct relay *a = s->relay;
 	struct tls_params p;
-	struct buf session = { 0 };
 	char desc[256];
 
 	tls_params_of(a, &p);
 	p.trust = s->trust;
 	s->trust = NULL;	/* the session takes it */
-	if (a->tls_cache_dir) {
-		tlscache_key(&s->tls_key, a->host, a->port,
-		    a->tls == TLS_IMPLICIT, &p);
-		if (tlscache_take(a->tls_cache_dir, &s->tls_key, &session) == 0) {
-			p.resume = session.data;
-			p.resume_len = session.len;
-		}
+	if (s->resume.len) {
+		p.resume = s->resume.data;
+		p.resume_len = s->resume.len;
 	}
 	s->conn.timeout = a->timeout.command;
 	if (conn_starttls(&s->conn, &p) == -1) {
@@ -537,8 +535,6 @@ handshake(struct smtp *s)
 		s->caps = 0;
 		set_state(s, a->tls == TLS_IMPLICIT ? S_GREETING : S_EHLO);
 	}
-	wipe(session.data, session.cap);
-	buf_free(&session);
 }
 
 /* A session that ends well is kept, to be resumed next time. */
@@ -550,8 +546,10 @@ keep_tls_session(struct smtp *s)
 	if (!s->conn.tls || !s->relay->tls_cache_dir || s->conn.failed ||
 	    tls_session_data(s->conn.tls, &session) == -1)
 		return;
+	/* a resumed session checked no certificate: its time stays */
 	tlscache_put(s->relay->tls_cache_dir, &s->tls_key, session.data,
-	    session.len);
+	    session.len, tls_resumed(s->conn.tls) ? s->verified :
+	    (long long)time(NULL));
 	wipe(session.data, session.cap);
 	buf_free(&session);
 }
@@ -772,7 +770,17 @@ start(const struct relay *a, const char *password, int fd,
 	s->password = password;
 	s->res = res;
 	s->state = S_CONNECT;
-	if (a->tls != TLS_NONE)
+	if (a->tls != TLS_NONE && a->tls_cache_dir) {
+		struct tls_params p;
+
+		/* the ticket first: with one, the trust store waits (tls.c) */
+		tls_params_of(a, &p);
+		tlscache_key(&s->tls_key, a->host, a->port,
+		    a->tls == TLS_IMPLICIT, &p);
+		tlscache_take(a->tls_cache_dir, &s->tls_key, &s->resume,
+		    &s->verified);
+	}
+	if (a->tls != TLS_NONE && !s->resume.len)
 		s->trust = tls_trust_start(a->tls_trust_file);
 	if (fd == -1)
 		r = conn_open(&s->conn, a->host, a->port, a->timeout.connect,
@@ -1464,6 +1472,8 @@ smtp_close(struct smtp *s)
 		quit(s);
 	keep_tls_session(s);
 	buf_free(&s->tls_key);
+	wipe(s->resume.data, s->resume.cap);
+	buf_free(&s->resume);
 	conn_close(&s->conn);
 	auth_clear(&s->auth);
 	tls_trust_free(s->trust);

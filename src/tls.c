@@ -38,6 +38,8 @@ struct tls {
 	struct buf sealed;
 	char name[256];	/* the name the certificate must match */
 	char *pins;	/* tls_fingerprint, or NULL */
+	int trust_later;	/* resuming: the trust store is not loaded */
+	char *trust_file;	/* ... and where it is, NULL: the system's */
 	char why[256];	/* why the certificate was refused, or "" */
 	struct buf refusal;	/* the lines for tls_refusal() */
 };
@@ -169,6 +171,34 @@ refuse(struct tls *t, const gnutls_datum_t *chain, unsigned n,
 }
 
 /*
+ * The server refused the session to resume and sent its certificate: the
+ * trust store, as a full handshake loads it, into the session's own
+ * credentials, before they check the certificate.
+ */
+static int
+trust_now(struct tls *t)
+{
+	gnutls_x509_trust_list_t list;
+	int r;
+
+	t->trust_later = 0;
+	if (gnutls_x509_trust_list_init(&list, 0) < 0)
+		return -1;
+	if (t->trust_file)
+		r = gnutls_x509_trust_list_add_trust_file(list, t->trust_file,
+		    NULL, GNUTLS_X509_FMT_PEM, GNUTLS_TL_USE_IN_TLS, 0);
+	else
+		r = gnutls_x509_trust_list_add_system_trust(list,
+		    GNUTLS_TL_USE_IN_TLS, 0);
+	if (r <= 0) {
+		gnutls_x509_trust_list_deinit(list, 1);
+		return -1;
+	}
+	gnutls_certificate_set_trust_list(t->cred, list, 0);	/* takes it */
+	return 0;
+}
+
+/*
  * Called by GnuTLS with the server's chain, before the handshake goes
  * on: 0 accepts it. Pins replace the CA and host name checks.
  */
@@ -192,6 +222,11 @@ verify_peer(gnutls_session_t session)
 			return 0;
 		refuse(t, chain, n, "the certificate matches no "
 		    "tls_fingerprint");
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	}
+	if (t->trust_later && trust_now(t) == -1) {
+		refuse(t, chain, n, t->trust_file ? "no certificates loaded "
+		    "from tls_trust_file" : "cannot load the system trust store");
 		return GNUTLS_E_CERTIFICATE_ERROR;
 	}
 	if (gnutls_certificate_verify_peers3(session, t->name, &status) < 0)
@@ -231,12 +266,25 @@ tls_new(int fd, const struct tls_params *p, char *err, size_t errlen)
 
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", p->server_name);
-	if (!tt)	/* nobody started it early: load it now */
-		load_trust(tt = trust_new(p->trust_file));
-	r = trust_wait(tt);
-	t->cred = tt->cred;	/* the session owns them now */
-	tt->cred = NULL;
-	tls_trust_free(tt);
+	if (!tt && p->resume) {
+		/*
+		 * A resumed session sends no certificate: the trust store
+		 * (18 ms of CPU for the system's) is loaded only if the
+		 * server makes it a full handshake after all.
+		 */
+		if ((r = gnutls_certificate_allocate_credentials(&t->cred)) < 0)
+			goto fail;
+		t->trust_later = 1;
+		t->trust_file = p->trust_file ? xstrdup(p->trust_file) : NULL;
+		r = 1;
+	} else {
+		if (!tt)	/* nobody started it early: load it now */
+			load_trust(tt = trust_new(p->trust_file));
+		r = trust_wait(tt);
+		t->cred = tt->cred;	/* the session owns them now */
+		tt->cred = NULL;
+		tls_trust_free(tt);
+	}
 	if (r <= 0) {
 		if (p->trust_file)
 			snprintf(err, errlen, "no certificates loaded from "
@@ -447,6 +495,7 @@ tls_free(struct tls *t)
 	buf_free(&t->sealed);
 	buf_free(&t->refusal);
 	free(t->pins);
+	free(t->trust_file);
 	free(t);
 }
 

@@ -3,7 +3,12 @@
  * relay, named UID-SHA256(key), mode 0600. A file holds a header line,
  * the key it was kept under and the session data:
  *
- *	smtpsend-tls-session 1 CREATED KEYLEN DATALEN\n KEY DATA
+ *	smtpsend-tls-session 1 VERIFIED KEYLEN DATALEN\n KEY DATA
+ *
+ * VERIFIED is when a full handshake last checked the server's certificate.
+ * A resumed session checks none, and the one the server hands out in it
+ * keeps that time: sessions chain for a day at most, then a full
+ * handshake checks the certificate again.
  *
  * A session is taken out of the cache before it is used (so each is
  * offered once) and the one the server hands out is kept at the end.
@@ -119,7 +124,8 @@ file_name(const struct buf *key, char *name, size_t len)
 
 /* The session in the file's text, or why not. */
 static const char *
-parse(const char *text, size_t len, const struct buf *key, struct buf *out)
+parse(const char *text, size_t len, const struct buf *key, struct buf *out,
+    long long *verified)
 {
 	char head[128];
 	long long created;
@@ -149,11 +155,13 @@ parse(const char *text, size_t len, const struct buf *key, struct buf *out)
 	    (long long)time(NULL) - created > MAX_AGE)
 		return "";	/* stale: dropped without a word */
 	buf_add(out, text + klen, dlen);
+	*verified = created;
 	return NULL;
 }
 
 int
-tlscache_take(const char *dir, const struct buf *key, struct buf *out)
+tlscache_take(const char *dir, const struct buf *key, struct buf *out,
+    long long *verified)
 {
 	char name[128], *text = NULL;
 	const char *why = NULL;
@@ -186,7 +194,7 @@ tlscache_take(const char *dir, const struct buf *key, struct buf *out)
 		    errno == EINTR)
 			;
 		why = r != st.st_size ? "corrupt (short read)" :
-		    parse(text, (size_t)r, key, out);
+		    parse(text, (size_t)r, key, out, verified);
 		wipe(text, (size_t)st.st_size);
 		free(text);
 	}
@@ -200,7 +208,7 @@ tlscache_take(const char *dir, const struct buf *key, struct buf *out)
 
 void
 tlscache_put(const char *dir, const struct buf *key, const void *data,
-    size_t len)
+    size_t len, long long verified)
 {
 	char name[128], tmp[160];
 	struct buf b = { 0 };
@@ -211,8 +219,7 @@ tlscache_put(const char *dir, const struct buf *key, const void *data,
 		return;
 	file_name(key, name, sizeof(name));
 	snprintf(tmp, sizeof(tmp), ".%s.%ld", name, (long)getpid());
-	buf_printf(&b, MAGIC " %lld %zu %zu\n", (long long)time(NULL),
-	    key->len, len);
+	buf_printf(&b, MAGIC " %lld %zu %zu\n", verified, key->len, len);
 	buf_add(&b, key->data, key->len);
 	buf_add(&b, data, len);
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |

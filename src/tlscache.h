@@ -16,11 +16,18 @@ void tlscache_key(struct buf *, const char *host, const char *port,
 
 /*
  * Takes the session kept for key out of the cache (each is used once):
- * 0 and its data appended to out, or -1 if there is none. A file that is
- * corrupt, not the user's or not for this key is dropped with a warning.
+ * 0, its data appended to out and when a full handshake last checked the
+ * certificate in *verified; or -1 if there is none, or it is older than a
+ * day. A file that is corrupt, not the user's or not for this key is
+ * dropped with a warning.
  */
-int tlscache_take(const char *dir, const struct buf *key, struct buf *out);
+int tlscache_take(const char *dir, const struct buf *key, struct buf *out,
+    long long *verified);
 
-/* Keeps a session for key, replacing any: written whole, then renamed. */
+/*
+ * Keeps a session for key, replacing any: written whole, then renamed.
+ * verified: now after a full handshake; after a resumed one, the time
+ * the session it resumed had.
+ */
 void tlscache_put(const char *dir, const struct buf *key, const void *data,
-    size_t len);
+    size_t len, long long verified);

@@ -53,6 +53,7 @@ class Script:
         self.tls_implicit = False
         self.tls12 = False      # at most TLS 1.2 (for tls-unique)
         self.cert = "server"
+        self.cert_of = {}       # connection number -> its own certificate
         self.connections = 1
         self.trickle = 0
         self.client_cert = False
@@ -91,6 +92,9 @@ class Script:
             self.tls12 = True
         elif len(words) == 2 and words[0] == "cert" and words[1] in CERT_NAMES:
             self.cert = words[1]
+        elif len(words) == 3 and words[0] == "cert" and words[1].isdigit() \
+                and words[2] in CERT_NAMES:
+            self.cert_of[int(words[1])] = words[2]
         elif words == ["client-cert", "required"]:
             self.client_cert = True
         elif words == ["tls", "forget"]:
@@ -299,6 +303,7 @@ class Session:
         self.counts = {}
         self.mode = "cmd"       # cmd, sasl, data or bdat
         self.line = b""         # the command being answered
+        self.number = 1         # which connection of the script this is
         self.scram = None       # a SCRAM server (!scram) for this AUTH
         self.data_seen = False  # "[data]" recorded for this DATA
         self.bdat_left = 0
@@ -412,7 +417,7 @@ class Session:
                         self.epoch_at(self.base))
             self.consume(len(self.buf))
         self.epoch += 1
-        name = self.script.cert
+        name = self.script.cert_of.get(self.number, self.script.cert)
         ctx = CONTEXTS.get(name)
         if ctx is None:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -712,6 +717,7 @@ def main():
                 # Replies go out as single writes; no Nagle delays.
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 session = Session(conn, script, args, log)
+                session.number = n
                 session.msgs = msgs     # delivered, delivered.2, ...
                 session.run()
                 msgs = session.msgs
