@@ -4,7 +4,7 @@
 include config.mk
 
 SRC = src/addr.c src/alias.c src/auth.c src/bounce.c src/cert.c src/conf.c \
-	src/confcheck.c src/dsn.c src/lines.c src/log.c src/msg.c src/net.c \
+	src/confcheck.c src/dsn.c src/keys.c src/lines.c src/log.c src/msg.c src/net.c \
 	src/progress.c src/qenv.c src/qrun.c src/queue.c src/reply.c src/secret.c \
 	src/serve.c src/serverinfo.c src/smtp.c src/strset.c src/submit.c src/tls.c \
 	src/tlscache.c src/util.c \
@@ -24,7 +24,9 @@ src/addr.o: src/addr.h src/util.h config.mk
 src/alias.o: src/addr.h src/alias.h src/strset.h src/util.h config.mk
 src/auth.o: src/auth.h src/conf.h src/util.h config.mk
 src/bounce.o: src/bounce.h src/util.h config.mk
-src/conf.o: src/addr.h src/auth.h src/cert.h src/conf.h src/strset.h \
+src/conf.o: src/conf.h src/keys.h \
+	src/strset.h src/util.h config.mk
+src/keys.o: src/addr.h src/auth.h src/cert.h src/conf.h src/keys.h \
 	src/util.h config.mk
 src/confcheck.o: src/conf.h src/confcheck.h src/strset.h src/util.h config.mk
 src/dsn.o: src/dsn.h config.mk
@@ -154,10 +156,10 @@ tests/fuzz/serve: tests/fuzz/serve.c $(SRC) src/lines.h src/serve.h
 tests/fuzz/lines: tests/fuzz/lines.c src/lines.c src/lines.h src/util.c
 	$(FUZZ_BUILD) -DLINES_BUF=8 tests/fuzz/lines.c src/lines.c src/util.c
 
-tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/cert.c src/addr.c \
+tests/fuzz/conf: tests/fuzz/conf.c src/conf.c src/keys.c src/cert.c src/addr.c \
 	src/strset.c src/auth.c src/util.c
-	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/cert.c src/addr.c \
-		src/strset.c src/auth.c src/util.c $(LDLIBS)
+	$(FUZZ_BUILD) tests/fuzz/conf.c src/conf.c src/keys.c src/cert.c \
+		src/addr.c src/strset.c src/auth.c src/util.c $(LDLIBS)
 
 tests/fuzz/aliases: tests/fuzz/aliases.c src/alias.c src/addr.c \
 	src/strset.c src/util.c
