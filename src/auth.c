@@ -145,17 +145,20 @@ auth_mode_of(const char *name)
 const char *
 auth_config_name(enum auth_mode m)
 {
-	static char lower[32];
-	const char *name = auth_name(m);
+	/* one buffer per mechanism: two names may be in use at once */
+	static char lower[NMECHS][32];
+	const struct mech *me = mech_of(m);
+	char *out;
 	size_t i;
 
-	if (m == AUTH_AUTO)
-		return "on";
-	for (i = 0; name[i] && i < sizeof(lower) - 1; i++)
-		lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
-		    name[i] - 'A' + 'a' : name[i]);
-	lower[i] = '\0';
-	return lower;
+	if (!me)
+		return m == AUTH_AUTO ? "on" : "off";
+	out = lower[me - mechs];
+	for (i = 0; me->name[i] && i < sizeof(lower[0]) - 1; i++)
+		out[i] = (char)(me->name[i] >= 'A' && me->name[i] <= 'Z' ?
+		    me->name[i] - 'A' + 'a' : me->name[i]);
+	out[i] = '\0';
+	return out;
 }
 
 const char *

@@ -45,7 +45,7 @@ const char *auth_name(enum auth_mode);
 /* The mechanism of a name (any case), or AUTH_OFF. */
 enum auth_mode auth_mode_of(const char *name);
 
-/* Its lower-case name for "auth = ..." lines; "on" for AUTH_AUTO. */
+/* Its name in "auth = ..." lines: lower case, "on" or "off". */
 const char *auth_config_name(enum auth_mode);
 
 /*

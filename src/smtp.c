@@ -612,18 +612,15 @@ no_mechanism(struct smtp *s)
 		fail(s, FAIL_PERM, 0, "no usable AUTH mechanism: %s offers %s, "
 		    "not EXTERNAL; if it checks the client certificate during "
 		    "TLS, set auth = off", a->host, *s->mechs ? s->mechs : "none");
-	else if (*known) {
-		char wanted[32];
-
-		/* auth_config_name's buffer is one: copy the first name out */
-		snprintf(wanted, sizeof(wanted), "%s", auth_config_name(a->auth));
+	else if (*known)
 		fail(s, FAIL_PERM, 0, "no usable AUTH mechanism: %s offers %s "
-		    "(auth = %s)%s; set auth = %s%s", a->host, s->mechs, wanted,
-		    a->auth == AUTH_AUTO ? ", and auth = on never picks OAuth or "
-		    "EXTERNAL" : "", auth_config_name(first),
-		    first == AUTH_XOAUTH2 || first == AUTH_OAUTHBEARER ?
-		    " with an OAuth2 access token as the password" : "");
-	} else
+		    "(auth = %s)%s; set auth = %s%s", a->host, s->mechs,
+		    auth_config_name(a->auth), a->auth == AUTH_AUTO ? ", and "
+		    "auth = on never picks OAuth or EXTERNAL" : "",
+		    auth_config_name(first), first == AUTH_XOAUTH2 ||
+		    first == AUTH_OAUTHBEARER ? " with an OAuth2 access token "
+		    "as the password" : "");
+	else
 		fail(s, FAIL_PERM, 0, "no usable AUTH mechanism: %s offers %s, "
 		    "none of which smtpsend knows", a->host,
 		    *s->mechs ? s->mechs : "none");

@@ -662,8 +662,7 @@ dry_run(struct prepared *p)
 	fputs("\nrelay: ", stdout);
 	print_escaped(stdout, p->relay.host);
 	printf(" port %s, tls %s, auth %s\n", p->relay.port,
-	    tls[p->relay.tls], p->relay.auth == AUTH_OFF ? "off" :
-	    auth_config_name(p->relay.auth));
+	    tls[p->relay.tls], auth_config_name(p->relay.auth));
 	fputs("sender: <", stdout);
 	print_escaped(stdout, p->env.from);
 	fputs(">\n", stdout);
